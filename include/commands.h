@@ -1,0 +1,49 @@
+/* commands.h: the command table; main.c dispatches, cmd-*.c implement. */
+#ifndef CONFIDANT_COMMANDS_H
+#define CONFIDANT_COMMANDS_H
+
+#include "ctx.h"
+
+/* What main() sets up before calling a command. */
+enum {
+	NEED_HOME = 1 << 0,       /* resolve the home directory */
+	NEED_CONFIG = 1 << 1,     /* load confidant.conf */
+	NEED_DB_RO = 1 << 2,      /* open the database read-only */
+	NEED_DB_RW = 1 << 3,      /* open the database read-write */
+	NEED_CRYPTO = 1 << 4,     /* open the GnuPG context (interactive) */
+	NEED_CRYPTO_MDA = 1 << 5, /* open the GnuPG context, never asking */
+};
+
+struct command {
+	const char *name;
+	int (*fn)(struct ctx *ctx, int argc, char **argv);
+	int needs;
+	const char *usage;     /* after "confidant NAME " */
+	const char *summary;
+};
+
+extern const struct command commands[];
+
+/* Prints "confidant: MESSAGE" on stderr; returns the sysexits code for st. */
+int cmd_fail(struct ctx *ctx, enum cf_status st);
+
+/* Prints a usage error for command name and returns EX_USAGE. */
+int cmd_usage_error(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Prints the usage line and summary of a command (for --help). */
+int cmd_help(const char *name);
+
+/* Whether a handle is acceptable: [a-z0-9][a-z0-9._-]{0,62}. */
+int handle_ok(const char *h);
+
+int cmd_init(struct ctx *ctx, int argc, char **argv);
+int cmd_config(struct ctx *ctx, int argc, char **argv);
+int cmd_therapist(struct ctx *ctx, int argc, char **argv);
+int cmd_client(struct ctx *ctx, int argc, char **argv);
+int cmd_deliver(struct ctx *ctx, int argc, char **argv);
+int cmd_quarantine(struct ctx *ctx, int argc, char **argv);
+int cmd_journal(struct ctx *ctx, int argc, char **argv);
+int cmd_attachment(struct ctx *ctx, int argc, char **argv);
+int cmd_helpcmd(struct ctx *ctx, int argc, char **argv);
+
+#endif

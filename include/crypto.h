@@ -1,0 +1,111 @@
+/* crypto.h: OpenPGP through gpgme, in the practice's own GnuPG home. */
+#ifndef CONFIDANT_CRYPTO_H
+#define CONFIDANT_CRYPTO_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "ctx.h"
+
+struct crypto;
+
+#define FPR_MAX 65   /* 64 hex digits (v5 keys) and a NUL */
+
+/*
+ * Opens a gpgme context on gnupghome.  An unattended context (the MDA)
+ * never asks for a passphrase: any request is cancelled, so a protected
+ * key fails at once instead of hanging on a pinentry.
+ */
+enum cf_status crypto_open(struct ctx *ctx, const char *gnupghome, int interactive,
+			   struct crypto **out);
+void crypto_close(struct crypto *c);
+
+/* Creates a sign+encrypt key without passphrase; fpr gets its fingerprint. */
+enum cf_status crypto_generate_key(struct ctx *ctx, struct crypto *c, const char *userid,
+				   char fpr[FPR_MAX]);
+
+/*
+ * Imports the practice's secret key from keydata.  Refuses a file without
+ * exactly one secret key, a key that cannot sign and encrypt, is expired or
+ * revoked, or that needs a passphrase.
+ */
+enum cf_status crypto_import_secret(struct ctx *ctx, struct crypto *c, const struct buf *keydata,
+				    char fpr[FPR_MAX]);
+
+/* What registration learns about a public key. */
+struct key_info {
+	char fpr[FPR_MAX];        /* primary fingerprint */
+	char **subkeys;           /* every subkey fingerprint (primary included), NULL-ended */
+	char **emails;            /* user ID addresses, lowercased, NULL-ended */
+};
+void key_info_release(struct key_info *ki);
+
+/*
+ * Checks a public key (exactly one, not expired, not revoked, can sign and
+ * encrypt) in a scratch keyring under scratch_dir, then imports it into the
+ * practice keyring.  The error message says which check failed.
+ */
+enum cf_status crypto_import_public(struct ctx *ctx, struct crypto *c, const char *scratch_dir,
+				    const struct buf *keydata, struct key_info *out);
+
+/* Encrypts data to the keys with these fingerprints (binary OpenPGP). */
+enum cf_status crypto_encrypt(struct ctx *ctx, struct crypto *c, const char *const *fprs,
+			      const void *data, size_t len, struct buf *out);
+
+/* How signatures came out. */
+enum sig_verdict {
+	SIG_NONE,          /* no signature at all */
+	SIG_GOOD,          /* exactly one, good, key usable */
+	SIG_BAD,           /* invalid, expired, revoked, wrong usage, or several */
+	SIG_UNKNOWN_KEY,   /* made by a key we do not have */
+};
+
+struct sig_result {
+	enum sig_verdict verdict;
+	int count;
+	char fpr[FPR_MAX];       /* the signing (sub)key's fingerprint when known */
+	char why[160];           /* for the quarantine detail; never content */
+};
+
+enum decrypt_verdict {
+	DEC_OK,                  /* decrypted, integrity protected, whole operation succeeded */
+	DEC_FAILED,              /* not for us, corrupt, no MDC, or any failed operation */
+	DEC_NOT_ENCRYPTED,       /* gpg found nothing encrypted in it */
+	DEC_TOO_LARGE,           /* plaintext would exceed the cap */
+};
+
+struct decrypt_result {
+	enum decrypt_verdict verdict;
+	char why[160];
+	struct sig_result sig;
+};
+
+/*
+ * Decrypts and verifies in one operation, capping the plaintext at cap
+ * bytes.  The plaintext is returned only when the whole operation
+ * succeeded with integrity protection; otherwise it is wiped.  Returns
+ * CF_ERR_TEMP when the failure is the machine's (gpg-agent or gpg missing,
+ * out of memory) rather than the message's.
+ */
+enum cf_status crypto_decrypt_verify(struct ctx *ctx, struct crypto *c, const void *in, size_t len,
+				     size_t cap, struct buf *plain, struct decrypt_result *res);
+
+/* Verifies a detached signature over data. */
+enum cf_status crypto_verify_detached(struct ctx *ctx, struct crypto *c, const void *data,
+				      size_t len, const void *sig, size_t siglen,
+				      struct sig_result *res);
+
+/*
+ * Decrypts a record that we wrote ourselves (no signature expected).  Any
+ * failure is an error: our own records must decrypt.
+ */
+enum cf_status crypto_decrypt_record(struct ctx *ctx, struct crypto *c, const void *in,
+				     size_t len, struct buf *plain);
+
+/*
+ * Whether the practice key can decrypt right now (gpg-agent alive, key
+ * present): used to tell a broken message from a broken machine.
+ */
+enum cf_status crypto_self_test(struct ctx *ctx, struct crypto *c, const char *fpr);
+
+#endif

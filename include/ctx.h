@@ -1,0 +1,36 @@
+/* ctx.h: the process context, the only state shared between modules. */
+#ifndef CONFIDANT_CTX_H
+#define CONFIDANT_CTX_H
+
+#include <time.h>
+#include <sqlite3.h>
+
+#include "status.h"
+
+struct config;
+struct crypto;
+
+struct ctx {
+	char *home;              /* the practice home directory */
+	struct config *cfg;      /* confidant.conf, once loaded */
+	sqlite3 *db;             /* confidant.db, once opened */
+	struct crypto *crypto;   /* the practice's GnuPG context, once opened */
+	time_t now;              /* CONFIDANT_NOW, else the clock at start */
+	int crash_step;          /* fault injection: see ctx_crash_point() */
+	char errmsg[1024];       /* the last error, for the command to print */
+};
+
+/*
+ * Records an error message (printf-style, without the program name) and
+ * returns st, so that a module can write `return ctx_error(ctx, ...)`.
+ */
+enum cf_status ctx_error(struct ctx *ctx, enum cf_status st, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * Fault injection for the crash tests: when CONFIDANT_CRASH_AT names this
+ * step, the process kills itself with SIGKILL, as a power cut would.
+ */
+void ctx_crash_point(struct ctx *ctx, const char *step);
+
+#endif

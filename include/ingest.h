@@ -1,0 +1,53 @@
+/*
+ * ingest.h: from a spooled message to a journal entry or a quarantine row.
+ */
+#ifndef CONFIDANT_INGEST_H
+#define CONFIDANT_INGEST_H
+
+#include <stdint.h>
+
+#include "analyse.h"
+#include "ctx.h"
+
+enum ingest_outcome {
+	INGEST_STORED,
+	INGEST_QUARANTINED,
+	INGEST_DUPLICATE,
+};
+
+struct ingest_result {
+	enum ingest_outcome outcome;
+	char reason[24];
+	char handle[64];
+	char message_id[200];      /* sanitised, for the log */
+	int64_t id;                /* entry or quarantine id */
+};
+
+/* The analysis options from the configuration. */
+void ingest_opts(const struct ctx *ctx, struct analyse_opts *o);
+
+/*
+ * Runs analyse_message() in a forked child with CPU and memory limits, so
+ * that a parser crash or a runaway costs only this message: a child killed
+ * by a signal yields reason malformed (too-large for CPU exhaustion).
+ */
+enum cf_status ingest_analyse_sandboxed(struct ctx *ctx, const char *msg, size_t len,
+					const struct analyse_opts *o, struct facts *f);
+
+/*
+ * Processes raw message bytes that are already durable in spool file
+ * spool_name: analysis, then one transaction that stores the outcome and
+ * marks the spool file done.  Idempotent: a second run on the same spool
+ * file, or the same message delivered again, stores nothing new.
+ */
+enum cf_status ingest_process(struct ctx *ctx, const char *spool_name, const char *raw,
+			      size_t len, struct ingest_result *res);
+
+/* A hash of the message without trace headers, for duplicate quarantine. */
+void ingest_raw_key(const char *raw, size_t len, char out[65]);
+
+/* Stores vouched facts as an entry of client_id (quarantine release). */
+enum cf_status ingest_store_entry(struct ctx *ctx, int64_t client_id, const struct facts *f,
+				  int64_t *id, int *duplicate);
+
+#endif

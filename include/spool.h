@@ -1,0 +1,39 @@
+/*
+ * spool.h: the durable spool, written the maildir way before anything else
+ * happens to a message: tmp/, fsync, rename into new/, fsync the directory.
+ * A spool file is locked (flock) by the process that works on it, from
+ * before it appears in new/ until it is removed, so a concurrent retry
+ * never takes a file from a living delivery.
+ */
+#ifndef CONFIDANT_SPOOL_H
+#define CONFIDANT_SPOOL_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "ctx.h"
+
+#define SPOOL_NAME_MAX 96
+
+/* Writes data durably; name gets the file's name, *lockfd its held lock. */
+enum cf_status spool_write(struct ctx *ctx, const void *data, size_t len,
+			   char name[SPOOL_NAME_MAX], int *lockfd);
+
+/*
+ * Takes the lock of spool file name without waiting and reads it; returns
+ * CF_ERR_EXISTS when another process holds it, CF_ERR_NOTFOUND when it is
+ * gone.
+ */
+enum cf_status spool_claim(struct ctx *ctx, const char *name, int *lockfd, struct buf *data);
+
+/* Removes a processed file (and syncs the directory) and drops the lock. */
+enum cf_status spool_remove(struct ctx *ctx, const char *name, int lockfd);
+
+/* Drops the lock without removing the file. */
+void spool_release(int lockfd);
+
+/* The names of the files in new/, sorted oldest first; NULL-ended. */
+enum cf_status spool_list(struct ctx *ctx, char ***names);
+void spool_list_free(char **names);
+
+#endif

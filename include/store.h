@@ -1,0 +1,93 @@
+/* store.h: confidant.db, the registry, journals, quarantine and spool state. */
+#ifndef CONFIDANT_STORE_H
+#define CONFIDANT_STORE_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "ctx.h"
+#include "crypto.h"
+
+/*
+ * Opens (and for read-write, creates or upgrades) the database into
+ * ctx->db: WAL, a busy timeout from the config, foreign keys on, no
+ * checkpoint on close.  SQLITE_BUSY past the timeout is CF_ERR_TEMP.
+ */
+enum cf_status store_open(struct ctx *ctx, const char *path, int readwrite);
+void store_close(struct ctx *ctx);
+
+enum cf_status store_begin(struct ctx *ctx);     /* BEGIN IMMEDIATE */
+enum cf_status store_commit(struct ctx *ctx);
+void store_rollback(struct ctx *ctx);
+
+/* Prepares sql on ctx->db; errors name the statement's purpose. */
+enum cf_status store_prepare(struct ctx *ctx, const char *sql, sqlite3_stmt **out);
+
+/* Maps an SQLite result code to a status, recording a message. */
+enum cf_status store_error(struct ctx *ctx, int rc, const char *what);
+
+/* Runs a statement to completion (no rows expected). */
+enum cf_status store_step_done(struct ctx *ctx, sqlite3_stmt *st, const char *what);
+
+struct person {
+	int64_t id;
+	char handle[64];
+	char email[256];
+	char fpr[FPR_MAX];
+	int64_t therapist_id;
+	char therapist[64];
+};
+
+/* Looks up a client whose pinned key has the (sub)key fingerprint fpr. */
+enum cf_status store_client_by_key(struct ctx *ctx, const char *fpr, struct person *out);
+enum cf_status store_client_by_handle(struct ctx *ctx, const char *handle, struct person *out);
+enum cf_status store_therapist_by_handle(struct ctx *ctx, const char *handle, struct person *out);
+
+/* Whether a primary fingerprint is pinned already (by anyone). */
+enum cf_status store_key_in_use(struct ctx *ctx, const char *fpr, int *in_use);
+
+/* Records every subkey of a pinned key, so signatures by subkeys resolve. */
+enum cf_status store_pin_subkeys(struct ctx *ctx, const char *primary, char *const *subkeys);
+
+struct new_entry {
+	int64_t client_id;
+	const char *direction;     /* "in" or "out" */
+	const char *message_id;
+	const char *parents;       /* space-separated ids, for threading */
+	const char *signer;
+	const char *dedupe;
+	const void *blob;          /* the encrypted record */
+	size_t blob_len;
+	size_t natts;
+};
+
+/* Finds an entry with this dedupe key (0 when none). */
+enum cf_status store_entry_by_dedupe(struct ctx *ctx, const char *dedupe, int64_t *id);
+
+/*
+ * Inserts an entry, threaded within the client's own journal only: the
+ * newest parent id that names one of this client's entries gives the
+ * thread, else the entry starts its own.  Call inside a transaction.
+ */
+enum cf_status store_entry_insert(struct ctx *ctx, const struct new_entry *e, int64_t *id,
+				  int64_t *thread);
+
+struct new_quarantine {
+	const char *reason;
+	const char *detail;
+	const char *from;
+	const char *message_id;
+	const char *dedupe;
+	const void *blob;
+	size_t blob_len;
+};
+
+/* Inserts a quarantine row unless one with the same dedupe key exists. */
+enum cf_status store_quarantine_insert(struct ctx *ctx, const struct new_quarantine *q,
+				       int64_t *id, int *duplicate);
+
+/* Whether a spool file was processed already (its outcome committed). */
+enum cf_status store_spool_is_done(struct ctx *ctx, const char *name, int *done);
+enum cf_status store_spool_mark_done(struct ctx *ctx, const char *name, const char *outcome);
+
+#endif

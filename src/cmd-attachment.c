@@ -1,0 +1,92 @@
+/* cmd-attachment.c: confidant attachment ID [-o FILE]. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "crypto.h"
+#include "record.h"
+#include "store.h"
+#include "util.h"
+
+int cmd_attachment(struct ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *out = NULL;
+	sqlite3_stmt *st = NULL;
+	struct buf plain = BUF_INIT;
+	struct facts f;
+	enum cf_status s;
+	char *end;
+	long long id;
+	int ch, fd = -1, ret = EX_OK, idx;
+
+	memset(&f, 0, sizeof f);
+	while ((ch = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'o': out = optarg; break;
+		default: return cmd_usage_error("attachment", "unknown option");
+		}
+	}
+	if (optind + 1 != argc)
+		return cmd_usage_error("attachment", "give exactly one attachment ID");
+	errno = 0;
+	id = strtoll(argv[optind], &end, 10);
+	if (*end || errno || id <= 0)
+		return cmd_usage_error("attachment", "bad attachment ID '%s': expected a number from "
+				       "'confidant journal HANDLE'", argv[optind]);
+	s = store_prepare(ctx, "SELECT a.idx, e.content FROM attachments a JOIN entries e ON e.id = a.entry_id "
+			  "WHERE a.id = ?1", &st);
+	if (s != CF_OK) {
+		ret = cmd_fail(ctx, s);
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		fprintf(stderr, "confidant: no attachment %lld\n", id);
+		ret = EX_NOINPUT;
+		goto out;
+	}
+	idx = sqlite3_column_int(st, 0);
+	s = crypto_decrypt_record(ctx, ctx->crypto, sqlite3_column_blob(st, 1),
+				  (size_t)sqlite3_column_bytes(st, 1), &plain);
+	if (s == CF_OK && facts_deserialize(plain.data, plain.len, &f) < 0)
+		s = ctx_error(ctx, CF_ERR_INTERNAL, "the record of attachment %lld is unreadable", id);
+	if (s == CF_OK && (size_t)idx >= f.natts)
+		s = ctx_error(ctx, CF_ERR_INTERNAL, "attachment %lld is missing from its record", id);
+	if (s != CF_OK) {
+		ret = cmd_fail(ctx, s);
+		goto out;
+	}
+	fd = out ? open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : STDOUT_FILENO;
+	if (fd < 0) {
+		fprintf(stderr, "confidant: cannot create '%s': %s\n", out, strerror(errno));
+		ret = EX_CANTCREAT;
+		goto out;
+	}
+	if (fd_write_all(fd, f.atts[idx].data, f.atts[idx].size) < 0 ||
+	    (out && (fsync(fd) < 0 || close(fd) < 0))) {
+		fprintf(stderr, "confidant: cannot write '%s': %s\n", out ? out : "standard output",
+			strerror(errno));
+		ret = EX_IOERR;
+	}
+	if (out)
+		fd = -1;
+out:
+	if (out && fd >= 0)
+		close(fd);
+	facts_release(&f);
+	if (plain.data)
+		explicit_bzero(plain.data, plain.cap);
+	buf_release(&plain);
+	sqlite3_finalize(st);
+	return ret;
+}

@@ -1,0 +1,39 @@
+/* cmd-config.c: confidant config, in the manner of git config. */
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "commands.h"
+#include "config.h"
+#include "home.h"
+
+int cmd_config(struct ctx *ctx, int argc, char **argv)
+{
+	char path[4096];
+	enum cf_status st;
+	const char *v;
+
+	if (argc == 2 && strcmp(argv[1], "--list") == 0) {
+		for (int i = 0; config_settings[i].name; i++) {
+			v = config_get(ctx->cfg, config_settings[i].name);
+			printf("%s = %s\n", config_settings[i].name, v ? v : "");
+		}
+		return EX_OK;
+	}
+	if (argc < 2 || argc > 3)
+		return cmd_usage_error("config", "give a setting name, and a value to change it");
+	if (argv[1][0] == '-')
+		return cmd_usage_error("config", "unknown option '%s'", argv[1]);
+	if (argc == 2) {
+		st = config_check(ctx, argv[1], "x");
+		if (st != CF_OK && strncmp(ctx->errmsg, "unknown setting", 15) == 0)
+			return cmd_fail(ctx, st);
+		v = config_get(ctx->cfg, argv[1]);
+		printf("%s\n", v ? v : "");
+		return EX_OK;
+	}
+	st = config_set(ctx, home_path(ctx, "confidant.conf", path, sizeof path), argv[1], argv[2]);
+	if (st != CF_OK)
+		return cmd_fail(ctx, st);
+	return EX_OK;
+}

@@ -1,0 +1,168 @@
+/*
+ * cmd-deliver.c: the MDA.  One message on stdin; exit 0 when it is stored,
+ * quarantined or recognised as a duplicate; 75 (EX_TEMPFAIL) on anything
+ * transient, with nothing half-written, so that the MTA tries again; never
+ * a bounce.  One syslog line (facility mail) per message.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "config.h"
+#include "crypto.h"
+#include "home.h"
+#include "ingest.h"
+#include "log.h"
+#include "spool.h"
+#include "util.h"
+
+static void log_result(const char *spool_name, const struct ingest_result *r)
+{
+	switch (r->outcome) {
+	case INGEST_STORED:
+		log_info("stored: client=%s entry=%lld message-id=<%s> spool=%s", r->handle,
+			 (long long)r->id, r->message_id, spool_name);
+		break;
+	case INGEST_QUARANTINED:
+		log_info("quarantined: reason=%s id=%lld message-id=<%s> spool=%s", r->reason,
+			 (long long)r->id, r->message_id, spool_name);
+		break;
+	case INGEST_DUPLICATE:
+		log_info("duplicate: message-id=<%s> spool=%s", r->message_id, spool_name);
+		break;
+	}
+}
+
+/* Processes one spooled file whose lock we hold, then removes it. */
+static enum cf_status finish(struct ctx *ctx, const char *name, int lockfd, const char *raw,
+			     size_t len)
+{
+	struct ingest_result r;
+	enum cf_status st;
+
+	st = ingest_process(ctx, name, raw, len, &r);
+	if (st != CF_OK)
+		return st;
+	ctx_crash_point(ctx, "after-commit");
+	log_result(name, &r);
+	return spool_remove(ctx, name, lockfd);
+}
+
+/* Completes whatever earlier deliveries left in the spool. */
+static enum cf_status drain_spool(struct ctx *ctx)
+{
+	char **names = NULL;
+	enum cf_status st, worst = CF_OK;
+
+	st = spool_list(ctx, &names);
+	if (st != CF_OK)
+		return st;
+	for (char **n = names; n && *n; n++) {
+		struct buf cipher = BUF_INIT, raw = BUF_INIT;
+		int lockfd = -1;
+
+		st = spool_claim(ctx, *n, &lockfd, &cipher);
+		if (st == CF_ERR_EXISTS || st == CF_ERR_NOTFOUND) {
+			st = CF_OK;   /* a living delivery has it, or it is done */
+			goto next;
+		}
+		if (st == CF_OK)
+			st = crypto_decrypt_record(ctx, ctx->crypto, cipher.data, cipher.len, &raw);
+		if (st == CF_OK)
+			st = finish(ctx, *n, lockfd, raw.data, raw.len), lockfd = -1;
+next:
+		spool_release(lockfd);
+		if (st != CF_OK) {
+			log_error("cannot complete spool file %s: %s", *n, ctx->errmsg);
+			worst = st;
+		}
+		if (raw.data)
+			explicit_bzero(raw.data, raw.cap);
+		buf_release(&raw);
+		buf_release(&cipher);
+	}
+	spool_list_free(names);
+	return worst;
+}
+
+static enum cf_status deliver_stdin(struct ctx *ctx)
+{
+	struct buf raw = BUF_INIT, cipher = BUF_INIT;
+	const char *fprs[] = { config_get(ctx->cfg, "practice_key"), NULL };
+	char name[SPOOL_NAME_MAX] = "";
+	int truncated, lockfd = -1;
+	enum cf_status st;
+	size_t limit = (size_t)config_get_u64(ctx->cfg, "max_message_size");
+
+	/* One byte more than the limit tells "too large" from "exactly the limit". */
+	st = fd_read_all(STDIN_FILENO, limit + 1, &raw, &truncated);
+	if (st != CF_OK) {
+		st = ctx_error(ctx, st, "cannot read the message from standard input");
+		goto out;
+	}
+	if (raw.len == 0) {
+		st = ctx_error(ctx, CF_ERR_USAGE, "no message on standard input");
+		goto out;
+	}
+	/* The spool is encrypted: nothing of a client's text is at rest in the clear. */
+	st = crypto_encrypt(ctx, ctx->crypto, fprs, raw.data, raw.len, &cipher);
+	if (st == CF_OK)
+		st = spool_write(ctx, cipher.data, cipher.len, name, &lockfd);
+	if (st != CF_OK)
+		goto out;
+	ctx_crash_point(ctx, "after-spool");
+	st = finish(ctx, name, lockfd, raw.data, raw.len);
+	lockfd = -1;
+	if (st != CF_OK) {
+		/* The MTA keeps the message and retries; our copy would only linger. */
+		char path[4096];
+		snprintf(path, sizeof path, "%s/spool/new/%s", ctx->home, name);
+		unlink(path);
+	}
+out:
+	spool_release(lockfd);
+	if (raw.data)
+		explicit_bzero(raw.data, raw.cap);
+	buf_release(&raw);
+	buf_release(&cipher);
+	return st;
+}
+
+int cmd_deliver(struct ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "retry", no_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum cf_status st;
+	int ch, retry = 0;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'r': retry = 1; break;
+		default: return cmd_usage_error("deliver", "unknown option");
+		}
+	}
+	if (optind < argc)
+		return cmd_usage_error("deliver", "unexpected argument '%s'", argv[optind]);
+	log_open_syslog();
+	if (retry) {
+		st = drain_spool(ctx);
+		if (st != CF_OK) {
+			log_error("retry: %s", ctx->errmsg);
+			return cmd_fail(ctx, st);
+		}
+		return EX_OK;
+	}
+	st = deliver_stdin(ctx);
+	if (st != CF_OK) {
+		log_error("temporary failure: %s", ctx->errmsg);
+		return cmd_fail(ctx, st);
+	}
+	/* Opportunistically finish what crashed deliveries left behind. */
+	drain_spool(ctx);
+	return EX_OK;
+}

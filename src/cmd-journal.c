@@ -1,0 +1,157 @@
+/* cmd-journal.c: confidant journal HANDLE [--json]. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "commands.h"
+#include "crypto.h"
+#include "json.h"
+#include "record.h"
+#include "store.h"
+#include "util.h"
+
+/* Decrypts and parses one stored record. */
+static enum cf_status open_record(struct ctx *ctx, sqlite3_stmt *st, int col, struct facts *f)
+{
+	struct buf plain = BUF_INIT;
+	enum cf_status s;
+
+	s = crypto_decrypt_record(ctx, ctx->crypto, sqlite3_column_blob(st, col),
+				  (size_t)sqlite3_column_bytes(st, col), &plain);
+	if (s == CF_OK && facts_deserialize(plain.data, plain.len, f) < 0)
+		s = ctx_error(ctx, CF_ERR_INTERNAL, "a stored record is unreadable");
+	if (plain.data)
+		explicit_bzero(plain.data, plain.cap);
+	buf_release(&plain);
+	return s;
+}
+
+static void print_json_entry(sqlite3_stmt *st, const struct facts *f, const long long *att_ids,
+			     int first)
+{
+	printf("%s{\"id\":%lld,\"thread\":%lld,\"direction\":", first ? "" : ",",
+	       (long long)sqlite3_column_int64(st, 0), (long long)sqlite3_column_int64(st, 1));
+	json_str(stdout, (const char *)sqlite3_column_text(st, 2));
+	printf(",\"message_id\":");
+	json_str(stdout, (const char *)sqlite3_column_text(st, 3));
+	printf(",\"date\":");
+	json_str(stdout, (const char *)sqlite3_column_text(st, 4));
+	printf(",\"subject\":");
+	json_str(stdout, f->subject ? f->subject : "");
+	printf(",\"body\":");
+	json_str(stdout, f->body ? f->body : "");
+	printf(",\"signer\":");
+	json_str(stdout, (const char *)sqlite3_column_text(st, 5));
+	printf(",\"from\":");
+	json_str(stdout, f->from_addr);
+	printf(",\"attachments\":[");
+	for (size_t i = 0; i < f->natts; i++) {
+		printf("%s{\"id\":%lld,\"filename\":", i ? "," : "", att_ids[i]);
+		json_str(stdout, f->atts[i].filename);
+		printf(",\"content_type\":");
+		json_str(stdout, f->atts[i].content_type);
+		printf(",\"size\":%zu,\"sha256\":\"%s\"}", f->atts[i].size, f->atts[i].sha256);
+	}
+	printf("]}");
+}
+
+static void print_text_entry(sqlite3_stmt *st, const struct facts *f, const long long *att_ids,
+			     long long *last_thread)
+{
+	long long thread = (long long)sqlite3_column_int64(st, 1);
+	char *subject = str_sanitize(f->subject ? f->subject : "");
+	char *body = f->body ? str_sanitize(f->body) : NULL;
+
+	if (thread != *last_thread)
+		printf("%s=== thread %lld ===\n", *last_thread ? "\n" : "", thread);
+	*last_thread = thread;
+	printf("\n--- entry %lld (%s) %s\nSubject: %s\n\n", (long long)sqlite3_column_int64(st, 0),
+	       sqlite3_column_text(st, 2), sqlite3_column_text(st, 4), subject ? subject : "");
+	/* Keep the line breaks of the text, and only those. */
+	for (char *p = body; p && *p; p++)
+		if (*p == '?' && f->body[p - body] == '\n')
+			*p = '\n';
+	printf("%s\n", body ? body : "");
+	for (size_t i = 0; i < f->natts; i++) {
+		char *fn = str_sanitize(f->atts[i].filename);
+		printf("[attachment %lld: %s, %s, %zu bytes]\n", att_ids[i], fn ? fn : "",
+		       f->atts[i].content_type, f->atts[i].size);
+		free(fn);
+	}
+	free(subject);
+	free(body);
+}
+
+int cmd_journal(struct ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct person client;
+	sqlite3_stmt *st = NULL, *ast = NULL;
+	enum cf_status s;
+	int ch, json = 0, rc, n = 0, ret = EX_OK;
+	long long last_thread = 0;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'j': json = 1; break;
+		default: return cmd_usage_error("journal", "unknown option");
+		}
+	}
+	if (optind + 1 != argc)
+		return cmd_usage_error("journal", "give exactly one client HANDLE");
+	s = store_client_by_handle(ctx, argv[optind], &client);
+	if (s == CF_ERR_NOTFOUND)
+		s = ctx_error(ctx, CF_ERR_NOTFOUND, "no client '%s'", argv[optind]);
+	if (s == CF_OK)
+		s = store_prepare(ctx, "SELECT id, thread_id, direction, message_id, received_at, signer, content "
+				  "FROM entries WHERE client_id = ?1 ORDER BY thread_id, id", &st);
+	if (s == CF_OK)
+		s = store_prepare(ctx, "SELECT id FROM attachments WHERE entry_id = ?1 ORDER BY idx", &ast);
+	if (s != CF_OK) {
+		ret = cmd_fail(ctx, s);
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, client.id);
+	if (json)
+		printf("[");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct facts f;
+		long long ids[1024];
+		size_t na = 0;
+
+		s = open_record(ctx, st, 6, &f);
+		if (s != CF_OK) {
+			ret = cmd_fail(ctx, s);
+			goto out;
+		}
+		sqlite3_reset(ast);
+		sqlite3_bind_int64(ast, 1, sqlite3_column_int64(st, 0));
+		while (sqlite3_step(ast) == SQLITE_ROW && na < 1024)
+			ids[na++] = (long long)sqlite3_column_int64(ast, 0);
+		if (f.natts > na)
+			f.natts = na;
+		if (json)
+			print_json_entry(st, &f, ids, n == 0);
+		else
+			print_text_entry(st, &f, ids, &last_thread);
+		n++;
+		facts_release(&f);
+	}
+	if (rc != SQLITE_DONE) {
+		ret = cmd_fail(ctx, store_error(ctx, rc, "read the journal"));
+		goto out;
+	}
+	if (json)
+		printf("]\n");
+	else if (n == 0)
+		printf("The journal of %s is empty.\n", client.handle);
+out:
+	sqlite3_finalize(st);
+	sqlite3_finalize(ast);
+	return ret;
+}

@@ -1,0 +1,352 @@
+/*
+ * config.c: confidant.conf.
+ *
+ * The file is in the style of other mail tools: "key = value" lines under
+ * "[section]" headers, '#' or ';' comments.  Every key is known in advance
+ * (config_settings[]), so a typo is an error rather than a silently ignored
+ * line; setting names are unique across sections, so `confidant config NAME`
+ * takes the plain name.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "config.h"
+#include "util.h"
+
+const struct setting config_settings[] = {
+	{ "address", "practice", NULL, SETTING_ADDRESS,
+	  "the practice's mail address, where clients and therapists write" },
+	{ "name", "practice", "", SETTING_STRING,
+	  "the practice's name, shown in mail it sends" },
+	{ "practice_key", "practice", NULL, SETTING_FINGERPRINT,
+	  "fingerprint of the practice key that mail is encrypted to" },
+	{ "records_key", "practice", "", SETTING_FINGERPRINT,
+	  "fingerprint of the key records at rest are encrypted to (empty: the practice key)" },
+	{ "max_message_size", "limits", "50M", SETTING_SIZE,
+	  "largest message accepted; larger ones are quarantined as too-large" },
+	{ "max_decrypted_size", "limits", "200M", SETTING_SIZE,
+	  "largest decrypted content accepted (compressed packets can expand 1000x)" },
+	{ "max_mime_depth", "limits", "32", SETTING_COUNT,
+	  "deepest MIME nesting accepted" },
+	{ "max_mime_parts", "limits", "1000", SETTING_COUNT,
+	  "most MIME parts accepted in one message" },
+	{ "parse_cpu_seconds", "limits", "60", SETTING_COUNT,
+	  "CPU seconds the parser of one message may use" },
+	{ "parse_memory", "limits", "2G", SETTING_SIZE,
+	  "address space the parser of one message may use" },
+	{ "busy_timeout", "database", "30000", SETTING_COUNT,
+	  "milliseconds to wait for a busy database before a temporary failure" },
+	{ NULL, NULL, NULL, 0, NULL },
+};
+
+struct config {
+	char *values[sizeof config_settings / sizeof config_settings[0]];
+};
+
+static int setting_index(const char *name)
+{
+	for (int i = 0; config_settings[i].name; i++)
+		if (strcmp(config_settings[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+static int is_fingerprint(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n != 40 && n != 64)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+static enum cf_status unknown_setting(struct ctx *ctx, const char *name)
+{
+	struct buf b = BUF_INIT;
+
+	for (int i = 0; config_settings[i].name; i++)
+		buf_printf(&b, "%s%s", i ? ", " : "", config_settings[i].name);
+	ctx_error(ctx, CF_ERR_USAGE, "unknown setting '%s'; valid settings are: %s",
+		  name, b.data ? b.data : "");
+	buf_release(&b);
+	return CF_ERR_USAGE;
+}
+
+enum cf_status config_check(struct ctx *ctx, const char *name, const char *value)
+{
+	int i = setting_index(name);
+	uint64_t v;
+
+	if (i < 0)
+		return unknown_setting(ctx, name);
+	for (const char *p = value; *p; p++)
+		if ((unsigned char)*p < 0x20)
+			return ctx_error(ctx, CF_ERR_USAGE,
+					 "bad value for '%s': control characters are not allowed", name);
+	switch (config_settings[i].kind) {
+	case SETTING_ADDRESS:
+		if (!str_is_address(value))
+			return ctx_error(ctx, CF_ERR_USAGE,
+					 "bad value for '%s': expected a mail address like practice@example.org", name);
+		break;
+	case SETTING_FINGERPRINT:
+		if (*value && !is_fingerprint(value))
+			return ctx_error(ctx, CF_ERR_USAGE,
+					 "bad value for '%s': expected a 40-digit hexadecimal key fingerprint", name);
+		break;
+	case SETTING_SIZE:
+		if (size_parse(value, &v) < 0 || v == 0)
+			return ctx_error(ctx, CF_ERR_USAGE,
+					 "bad value for '%s': expected a size in bytes, like 1048576, 512K, 50M or 1G", name);
+		break;
+	case SETTING_COUNT:
+		if (size_parse(value, &v) < 0 || v == 0 || v > 1000000000 ||
+		    !isdigit((unsigned char)value[strlen(value) - 1]))
+			return ctx_error(ctx, CF_ERR_USAGE,
+					 "bad value for '%s': expected a whole number greater than 0", name);
+		break;
+	default:
+		break;
+	}
+	return CF_OK;
+}
+
+void config_free(struct config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	for (size_t i = 0; i < sizeof cfg->values / sizeof cfg->values[0]; i++)
+		free(cfg->values[i]);
+	free(cfg);
+}
+
+enum cf_status config_load(struct ctx *ctx, const char *path, struct config **out)
+{
+	struct buf text = BUF_INIT;
+	struct config *cfg = NULL;
+	enum cf_status st;
+	char *line, *next;
+	int lineno = 0;
+
+	st = file_read_all(path, 1 << 20, &text);
+	if (st == CF_ERR_NOTFOUND) {
+		st = ctx_error(ctx, CF_ERR_CONFIG, "cannot read '%s': no such file; "
+			       "create a practice with 'confidant init'", path);
+		goto out;
+	}
+	if (st != CF_OK) {
+		st = ctx_error(ctx, CF_ERR_CONFIG, "cannot read '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	cfg = calloc(1, sizeof *cfg);
+	if (cfg == NULL) {
+		st = CF_ERR_NOMEM;
+		goto out;
+	}
+	for (line = text.data; line && *line; line = next) {
+		char *eq, *key, *val;
+		int i;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		lineno++;
+		line = trim(line);
+		if (*line == '\0' || *line == '#' || *line == ';' || *line == '[')
+			continue;
+		eq = strchr(line, '=');
+		if (eq == NULL) {
+			st = ctx_error(ctx, CF_ERR_CONFIG, "%s:%d: expected 'key = value'", path, lineno);
+			goto out;
+		}
+		*eq = '\0';
+		key = trim(line);
+		val = trim(eq + 1);
+		i = setting_index(key);
+		if (i < 0 || config_check(ctx, key, val) != CF_OK) {
+			char why[sizeof ctx->errmsg];
+			if (i < 0)
+				unknown_setting(ctx, key);
+			snprintf(why, sizeof why, "%s", ctx->errmsg);
+			st = ctx_error(ctx, CF_ERR_CONFIG, "%s:%d: %s", path, lineno, why);
+			goto out;
+		}
+		free(cfg->values[i]);
+		cfg->values[i] = strdup(val);
+		if (cfg->values[i] == NULL) {
+			st = CF_ERR_NOMEM;
+			goto out;
+		}
+	}
+	for (int i = 0; config_settings[i].name; i++) {
+		if (config_settings[i].def == NULL && cfg->values[i] == NULL) {
+			st = ctx_error(ctx, CF_ERR_CONFIG, "%s: required setting '%s' is missing",
+				       path, config_settings[i].name);
+			goto out;
+		}
+	}
+	*out = cfg;
+	cfg = NULL;
+	st = CF_OK;
+out:
+	config_free(cfg);
+	buf_release(&text);
+	return st;
+}
+
+const char *config_get(const struct config *cfg, const char *name)
+{
+	int i = setting_index(name);
+
+	if (i < 0)
+		return NULL;
+	if (cfg && cfg->values[i])
+		return cfg->values[i];
+	return config_settings[i].def;
+}
+
+uint64_t config_get_u64(const struct config *cfg, const char *name)
+{
+	const char *v = config_get(cfg, name);
+	uint64_t n = 0;
+
+	if (v == NULL || size_parse(v, &n) < 0)
+		return 0;
+	return n;
+}
+
+/* Writes text to path through a temporary file, fsync and rename. */
+static enum cf_status replace_file(struct ctx *ctx, const char *path, const char *text, size_t len)
+{
+	char tmp[4096];
+	int fd = -1;
+	enum cf_status st = CF_OK;
+
+	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || fd_write_all(fd, text, len) < 0 || fsync(fd) < 0) {
+		st = ctx_error(ctx, CF_ERR_TEMP, "cannot write '%s': %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		st = ctx_error(ctx, CF_ERR_TEMP, "cannot write '%s': %s", tmp, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0)
+		st = ctx_error(ctx, CF_ERR_TEMP, "cannot replace '%s': %s", path, strerror(errno));
+out:
+	if (fd >= 0)
+		close(fd);
+	if (st != CF_OK)
+		unlink(tmp);
+	return st;
+}
+
+enum cf_status config_set(struct ctx *ctx, const char *path, const char *name,
+			  const char *value)
+{
+	struct buf text = BUF_INIT, outb = BUF_INIT;
+	enum cf_status st;
+	int i = setting_index(name), done = 0, in_section = 0, section_seen = 0;
+	char *line, *next;
+
+	st = config_check(ctx, name, value);
+	if (st != CF_OK)
+		return st;
+	st = file_read_all(path, 1 << 20, &text);
+	if (st != CF_OK) {
+		st = ctx_error(ctx, CF_ERR_CONFIG, "cannot read '%s': %s", path,
+			       st == CF_ERR_NOTFOUND ? "no such file" : strerror(errno));
+		goto out;
+	}
+	for (line = text.data; line && *line; line = next) {
+		char *copy, *t, *eq;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		copy = strdup(line);
+		if (copy == NULL) {
+			st = CF_ERR_NOMEM;
+			goto out;
+		}
+		t = trim(copy);
+		if (*t == '[') {
+			/* Leaving our section without having found the key: add it here. */
+			if (in_section && !done) {
+				buf_printf(&outb, "%s = %s\n", name, value);
+				done = 1;
+			}
+			char *close_br = strchr(t, ']');
+			if (close_br)
+				*close_br = '\0';
+			in_section = strcmp(trim(t + 1), config_settings[i].section) == 0;
+			section_seen |= in_section;
+		} else if (!done && (eq = strchr(t, '=')) != NULL && *t != '#' && *t != ';') {
+			*eq = '\0';
+			if (strcmp(trim(t), name) == 0) {
+				buf_printf(&outb, "%s = %s\n", name, value);
+				done = 1;
+				free(copy);
+				continue;
+			}
+		}
+		free(copy);
+		buf_printf(&outb, "%s\n", line);
+	}
+	if (!done) {
+		if (!section_seen)
+			buf_printf(&outb, "\n[%s]\n", config_settings[i].section);
+		buf_printf(&outb, "%s = %s\n", name, value);
+	}
+	st = replace_file(ctx, path, outb.data, outb.len);
+out:
+	buf_release(&text);
+	buf_release(&outb);
+	return st;
+}
+
+enum cf_status config_create(struct ctx *ctx, const char *path, const char *address,
+			     const char *name, const char *fingerprint)
+{
+	struct buf b = BUF_INIT;
+	enum cf_status st;
+
+	buf_puts(&b, "# confidant.conf: settings of this practice; see confidant.conf(5).\n"
+		 "# Change them with 'confidant config NAME VALUE'.\n\n");
+	buf_printf(&b, "[practice]\naddress = %s\nname = %s\npractice_key = %s\n"
+		   "# records_key = (empty: records at rest are encrypted to practice_key)\n\n",
+		   address, name ? name : "", fingerprint);
+	buf_puts(&b, "[limits]\n# max_message_size = 50M\n# max_decrypted_size = 200M\n"
+		 "# max_mime_depth = 32\n# max_mime_parts = 1000\n"
+		 "# parse_cpu_seconds = 60\n# parse_memory = 2G\n\n"
+		 "[database]\n# busy_timeout = 30000\n");
+	if (b.data == NULL)
+		return CF_ERR_NOMEM;
+	st = replace_file(ctx, path, b.data, b.len);
+	buf_release(&b);
+	return st;
+}

@@ -1,0 +1,651 @@
+/*
+ * crypto.c: OpenPGP through gpgme.
+ *
+ * Two lessons from GnuPG 2.2.40 shape the decrypt path.  First, gpg writes
+ * the whole plaintext and reports a good signature before it fails on a
+ * missing or tampered MDC, so nothing from a failed operation is ever
+ * returned: the plaintext is wiped unless the operation as a whole
+ * succeeded.  Second, "it was encrypted" is decided from what gpg says it
+ * did (a DECRYPTION_OKAY status line, observed through gpgme's full-status
+ * callback), never from the MIME wrapper: a compressed signed-only packet
+ * can swallow a trailing encrypted one and gpg then exits 0 with a good
+ * signature and no decryption at all.
+ *
+ * Trust comes from the fingerprint pins in the database alone, never from
+ * the web of trust: encryption uses ALWAYS_TRUST to pinned fingerprints and
+ * signature checks look at the status and the summary's bad bits, not at
+ * validity.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gpgme.h>
+
+#include "crypto.h"
+
+struct crypto {
+	gpgme_ctx_t gctx;
+	char *home;
+	int interactive;
+	/* Status lines seen during the current operation. */
+	int st_decryption_okay;
+	int st_decryption_failed;
+	int st_nodata;
+	int st_newsig;
+	int st_begin_decryption;
+};
+
+static enum cf_status gpg_fail(struct ctx *ctx, gpgme_error_t err, const char *what)
+{
+	return ctx_error(ctx, CF_ERR_TEMP, "cannot %s: %s", what, gpgme_strerror(err));
+}
+
+/* Watches status lines: gpgme's result structures do not say everything. */
+static gpgme_error_t status_cb(void *hook, const char *keyword, const char *args)
+{
+	struct crypto *c = hook;
+
+	(void)args;
+	if (strcmp(keyword, "DECRYPTION_OKAY") == 0)
+		c->st_decryption_okay++;
+	else if (strcmp(keyword, "DECRYPTION_FAILED") == 0)
+		c->st_decryption_failed++;
+	else if (strcmp(keyword, "NODATA") == 0)
+		c->st_nodata++;
+	else if (strcmp(keyword, "NEWSIG") == 0)
+		c->st_newsig++;
+	else if (strcmp(keyword, "BEGIN_DECRYPTION") == 0)
+		c->st_begin_decryption++;
+	return 0;
+}
+
+static void status_reset(struct crypto *c)
+{
+	c->st_decryption_okay = c->st_decryption_failed = 0;
+	c->st_nodata = c->st_newsig = c->st_begin_decryption = 0;
+}
+
+static gpgme_error_t no_passphrase_cb(void *hook, const char *uid_hint, const char *info,
+				      int prev_bad, int fd)
+{
+	(void)hook; (void)uid_hint; (void)info; (void)prev_bad; (void)fd;
+	return gpg_error(GPG_ERR_CANCELED);
+}
+
+static enum cf_status make_gctx(struct ctx *ctx, const char *home, int interactive,
+				gpgme_ctx_t *out)
+{
+	gpgme_ctx_t g = NULL;
+	gpgme_error_t err;
+
+	err = gpgme_new(&g);
+	if (!err)
+		err = gpgme_ctx_set_engine_info(g, GPGME_PROTOCOL_OpenPGP, NULL, home);
+	if (!err)
+		err = gpgme_set_protocol(g, GPGME_PROTOCOL_OpenPGP);
+	if (err) {
+		gpgme_release(g);
+		return gpg_fail(ctx, err, "start GnuPG");
+	}
+	if (!interactive) {
+		gpgme_set_pinentry_mode(g, GPGME_PINENTRY_MODE_LOOPBACK);
+		gpgme_set_passphrase_cb(g, no_passphrase_cb, NULL);
+	}
+	gpgme_set_offline(g, 1);
+	*out = g;
+	return CF_OK;
+}
+
+enum cf_status crypto_open(struct ctx *ctx, const char *gnupghome, int interactive,
+			   struct crypto **out)
+{
+	struct crypto *c;
+	enum cf_status st;
+
+	if (gpgme_check_version("1.18.0") == NULL)
+		return ctx_error(ctx, CF_ERR_CONFIG, "gpgme is older than 1.18.0");
+	if (gpgme_engine_check_version(GPGME_PROTOCOL_OpenPGP))
+		return ctx_error(ctx, CF_ERR_TEMP, "cannot run gpg: is the gnupg package installed?");
+	c = calloc(1, sizeof *c);
+	if (c == NULL || (c->home = strdup(gnupghome)) == NULL) {
+		free(c);
+		return CF_ERR_NOMEM;
+	}
+	c->interactive = interactive;
+	st = make_gctx(ctx, gnupghome, interactive, &c->gctx);
+	if (st != CF_OK) {
+		free(c->home);
+		free(c);
+		return st;
+	}
+	gpgme_set_ctx_flag(c->gctx, "full-status", "1");
+	gpgme_set_status_cb(c->gctx, status_cb, c);
+	*out = c;
+	return CF_OK;
+}
+
+void crypto_close(struct crypto *c)
+{
+	if (c == NULL)
+		return;
+	gpgme_release(c->gctx);
+	free(c->home);
+	free(c);
+}
+
+/* Copies a gpgme data object's contents into a buffer. */
+static enum cf_status data_to_buf(gpgme_data_t d, struct buf *out)
+{
+	size_t n;
+	char *p = gpgme_data_release_and_get_mem(d, &n);
+	enum cf_status st = CF_OK;
+
+	if (p == NULL && n)
+		return CF_ERR_NOMEM;
+	if (p && buf_append(out, p, n) < 0)
+		st = CF_ERR_NOMEM;
+	if (p) {
+		explicit_bzero(p, n);
+		gpgme_free(p);
+	}
+	return st;
+}
+
+static int key_usable(gpgme_key_t k)
+{
+	return !k->revoked && !k->expired && !k->disabled && !k->invalid;
+}
+
+/* Whether a key has a valid (unexpired, unrevoked) subkey for each use. */
+static void key_caps(gpgme_key_t k, int *can_sign, int *can_encrypt)
+{
+	*can_sign = *can_encrypt = 0;
+	for (gpgme_subkey_t s = k->subkeys; s; s = s->next) {
+		if (s->revoked || s->expired || s->disabled || s->invalid)
+			continue;
+		*can_sign |= s->can_sign;
+		*can_encrypt |= s->can_encrypt;
+	}
+}
+
+static enum cf_status check_key(struct ctx *ctx, gpgme_key_t k, const char *what)
+{
+	int can_sign, can_encrypt;
+	const char *fpr = k->subkeys ? k->subkeys->fpr : "?";
+
+	if (k->revoked)
+		return ctx_error(ctx, CF_ERR_DATA, "%s %s is revoked", what, fpr);
+	if (k->expired)
+		return ctx_error(ctx, CF_ERR_DATA, "%s %s has expired", what, fpr);
+	if (!key_usable(k))
+		return ctx_error(ctx, CF_ERR_DATA, "%s %s is disabled or invalid", what, fpr);
+	key_caps(k, &can_sign, &can_encrypt);
+	if (!can_sign && !can_encrypt)
+		return ctx_error(ctx, CF_ERR_DATA, "%s %s can neither sign nor encrypt "
+				 "(no valid subkey for either)", what, fpr);
+	if (!can_sign)
+		return ctx_error(ctx, CF_ERR_DATA, "%s %s cannot sign (no valid signing key)", what, fpr);
+	if (!can_encrypt)
+		return ctx_error(ctx, CF_ERR_DATA, "%s %s cannot encrypt (no valid encryption subkey)",
+				 what, fpr);
+	return CF_OK;
+}
+
+enum cf_status crypto_generate_key(struct ctx *ctx, struct crypto *c, const char *userid,
+				   char fpr[FPR_MAX])
+{
+	gpgme_error_t err;
+	gpgme_genkey_result_t r;
+
+	err = gpgme_op_createkey(c->gctx, userid, "future-default", 0, 0, NULL,
+				 GPGME_CREATE_NOPASSWD | GPGME_CREATE_NOEXPIRE | GPGME_CREATE_FORCE);
+	if (err)
+		return gpg_fail(ctx, err, "generate the practice key");
+	r = gpgme_op_genkey_result(c->gctx);
+	if (r == NULL || r->fpr == NULL)
+		return ctx_error(ctx, CF_ERR_TEMP, "cannot generate the practice key: no fingerprint");
+	snprintf(fpr, FPR_MAX, "%s", r->fpr);
+	return CF_OK;
+}
+
+enum cf_status crypto_self_test(struct ctx *ctx, struct crypto *c, const char *fpr)
+{
+	static const char probe[] = "confidant self-test\n";
+	const char *fprs[] = { fpr, NULL };
+	struct buf cipher = BUF_INIT, plain = BUF_INIT;
+	enum cf_status st;
+
+	st = crypto_encrypt(ctx, c, fprs, probe, sizeof probe - 1, &cipher);
+	if (st == CF_OK)
+		st = crypto_decrypt_record(ctx, c, cipher.data, cipher.len, &plain);
+	if (st == CF_OK && (plain.len != sizeof probe - 1 || memcmp(plain.data, probe, plain.len)))
+		st = ctx_error(ctx, CF_ERR_TEMP, "the practice key's self-test gave wrong plaintext");
+	buf_release(&cipher);
+	buf_release(&plain);
+	return st;
+}
+
+enum cf_status crypto_import_secret(struct ctx *ctx, struct crypto *c, const struct buf *keydata,
+				    char fpr[FPR_MAX])
+{
+	gpgme_data_t in = NULL;
+	gpgme_import_result_t r;
+	gpgme_key_t key = NULL;
+	gpgme_error_t err;
+	enum cf_status st;
+	int nsecret = 0;
+
+	err = gpgme_data_new_from_mem(&in, keydata->data, keydata->len, 0);
+	if (err) {
+		st = gpg_fail(ctx, err, "read the key");
+		goto out;
+	}
+	err = gpgme_op_import(c->gctx, in);
+	if (err) {
+		st = ctx_error(ctx, CF_ERR_DATA, "cannot import the key: %s", gpgme_strerror(err));
+		goto out;
+	}
+	r = gpgme_op_import_result(c->gctx);
+	for (gpgme_import_status_t s = r ? r->imports : NULL; s; s = s->next) {
+		if (s->result == 0 && (s->status & GPGME_IMPORT_SECRET)) {
+			if (nsecret++ == 0 || strcmp(fpr, s->fpr) != 0)
+				snprintf(fpr, FPR_MAX, "%s", s->fpr);
+		}
+	}
+	if (r == NULL || r->secret_imported + r->secret_unchanged < 1) {
+		st = ctx_error(ctx, CF_ERR_DATA, "the file holds no secret key: export it with "
+			       "'gpg --export-secret-keys --armor FINGERPRINT'");
+		goto out;
+	}
+	if (r->considered > 1 && nsecret > 1) {
+		st = ctx_error(ctx, CF_ERR_DATA, "the file holds more than one secret key; give exactly one");
+		goto out;
+	}
+	err = gpgme_get_key(c->gctx, fpr, &key, 1);
+	if (err) {
+		st = ctx_error(ctx, CF_ERR_DATA, "cannot find the imported secret key %s: %s",
+			       fpr, gpgme_strerror(err));
+		goto out;
+	}
+	snprintf(fpr, FPR_MAX, "%s", key->subkeys->fpr);
+	st = check_key(ctx, key, "the practice key");
+	if (st != CF_OK)
+		goto out;
+	st = crypto_self_test(ctx, c, fpr);
+	if (st != CF_OK)
+		st = ctx_error(ctx, CF_ERR_DATA, "the practice key %s cannot decrypt unattended "
+			       "(is it protected by a passphrase? the MDA cannot type one)", fpr);
+out:
+	gpgme_key_unref(key);
+	gpgme_data_release(in);
+	return st;
+}
+
+void key_info_release(struct key_info *ki)
+{
+	if (ki == NULL)
+		return;
+	for (char **p = ki->subkeys; p && *p; p++)
+		free(*p);
+	for (char **p = ki->emails; p && *p; p++)
+		free(*p);
+	free(ki->subkeys);
+	free(ki->emails);
+	ki->subkeys = ki->emails = NULL;
+}
+
+static enum cf_status fill_key_info(gpgme_key_t k, struct key_info *ki)
+{
+	size_t ns = 0, nu = 0, i = 0;
+
+	for (gpgme_subkey_t s = k->subkeys; s; s = s->next)
+		ns++;
+	for (gpgme_user_id_t u = k->uids; u; u = u->next)
+		nu++;
+	ki->subkeys = calloc(ns + 1, sizeof *ki->subkeys);
+	ki->emails = calloc(nu + 1, sizeof *ki->emails);
+	if (ki->subkeys == NULL || ki->emails == NULL)
+		return CF_ERR_NOMEM;
+	snprintf(ki->fpr, sizeof ki->fpr, "%s", k->subkeys->fpr);
+	for (gpgme_subkey_t s = k->subkeys; s; s = s->next)
+		if ((ki->subkeys[i++] = strdup(s->fpr)) == NULL)
+			return CF_ERR_NOMEM;
+	i = 0;
+	for (gpgme_user_id_t u = k->uids; u; u = u->next) {
+		if (u->email == NULL || *u->email == '\0')
+			continue;
+		if ((ki->emails[i] = strdup(u->email)) == NULL)
+			return CF_ERR_NOMEM;
+		for (char *p = ki->emails[i]; *p; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p - 'A' + 'a');
+		i++;
+	}
+	return CF_OK;
+}
+
+enum cf_status crypto_import_public(struct ctx *ctx, struct crypto *c, const char *scratch_dir,
+				    const struct buf *keydata, struct key_info *out)
+{
+	gpgme_ctx_t scratch = NULL;
+	gpgme_data_t in = NULL;
+	gpgme_import_result_t r;
+	gpgme_key_t key = NULL;
+	gpgme_error_t err;
+	enum cf_status st;
+	char fpr[FPR_MAX] = "";
+	int nkeys = 0;
+
+	/* Inspect in a scratch keyring so a refused key never reaches ours. */
+	if (mkdir(scratch_dir, 0700) < 0 && errno != EEXIST)
+		return ctx_error(ctx, CF_ERR_TEMP, "cannot create '%s': %s", scratch_dir, strerror(errno));
+	st = make_gctx(ctx, scratch_dir, 0, &scratch);
+	if (st != CF_OK)
+		goto out;
+	err = gpgme_data_new_from_mem(&in, keydata->data, keydata->len, 0);
+	if (!err)
+		err = gpgme_op_import(scratch, in);
+	if (err) {
+		st = ctx_error(ctx, CF_ERR_DATA, "cannot import the key: %s", gpgme_strerror(err));
+		goto out;
+	}
+	r = gpgme_op_import_result(scratch);
+	for (gpgme_import_status_t s = r ? r->imports : NULL; s; s = s->next) {
+		if (s->result == 0 && strcmp(fpr, s->fpr) != 0) {
+			nkeys++;
+			snprintf(fpr, sizeof fpr, "%s", s->fpr);
+		}
+	}
+	if (nkeys == 0) {
+		st = ctx_error(ctx, CF_ERR_DATA, "the file holds no OpenPGP public key "
+			       "(export one with 'gpg --export --armor FINGERPRINT')");
+		goto out;
+	}
+	if (nkeys > 1) {
+		st = ctx_error(ctx, CF_ERR_DATA, "the file holds %d keys; give exactly one", nkeys);
+		goto out;
+	}
+	err = gpgme_get_key(scratch, fpr, &key, 0);
+	if (err) {
+		st = ctx_error(ctx, CF_ERR_DATA, "cannot read the key %s: %s", fpr, gpgme_strerror(err));
+		goto out;
+	}
+	st = check_key(ctx, key, "key");
+	if (st != CF_OK)
+		goto out;
+	st = fill_key_info(key, out);
+	if (st != CF_OK)
+		goto out;
+	/* Good: now into the practice keyring. */
+	gpgme_data_seek(in, 0, SEEK_SET);
+	err = gpgme_op_import(c->gctx, in);
+	if (err)
+		st = gpg_fail(ctx, err, "import the key into the practice keyring");
+out:
+	gpgme_key_unref(key);
+	gpgme_data_release(in);
+	gpgme_release(scratch);
+	return st;
+}
+
+enum cf_status crypto_encrypt(struct ctx *ctx, struct crypto *c, const char *const *fprs,
+			      const void *data, size_t len, struct buf *out)
+{
+	gpgme_key_t keys[8] = { NULL };
+	gpgme_data_t in = NULL, cipher = NULL;
+	gpgme_error_t err;
+	enum cf_status st = CF_OK;
+	size_t n = 0;
+
+	for (; fprs[n] && n < 7; n++) {
+		err = gpgme_get_key(c->gctx, fprs[n], &keys[n], 0);
+		if (err) {
+			st = ctx_error(ctx, CF_ERR_CONFIG, "cannot find key %s in the practice keyring: %s",
+				       fprs[n], gpgme_strerror(err));
+			goto out;
+		}
+	}
+	gpgme_set_armor(c->gctx, 0);
+	err = gpgme_data_new_from_mem(&in, data, len, 0);
+	if (!err)
+		err = gpgme_data_new(&cipher);
+	if (!err)
+		err = gpgme_op_encrypt(c->gctx, keys, GPGME_ENCRYPT_ALWAYS_TRUST, in, cipher);
+	if (err) {
+		st = gpg_fail(ctx, err, "encrypt");
+		goto out;
+	}
+	st = data_to_buf(cipher, out);
+	cipher = NULL;
+out:
+	for (size_t i = 0; i < n; i++)
+		gpgme_key_unref(keys[i]);
+	gpgme_data_release(in);
+	gpgme_data_release(cipher);
+	return st;
+}
+
+/* Signature bits that make a signature unacceptable whatever gpg's status. */
+#define SIG_BAD_BITS (GPGME_SIGSUM_RED | GPGME_SIGSUM_KEY_REVOKED | GPGME_SIGSUM_KEY_EXPIRED | \
+		      GPGME_SIGSUM_SIG_EXPIRED | GPGME_SIGSUM_BAD_POLICY | GPGME_SIGSUM_SYS_ERROR)
+
+static void assess_signatures(gpgme_verify_result_t vr, int newsig, struct sig_result *res)
+{
+	gpgme_signature_t s;
+	int n = 0;
+
+	memset(res, 0, sizeof *res);
+	for (s = vr ? vr->signatures : NULL; s; s = s->next)
+		n++;
+	if (newsig > n)
+		n = newsig;
+	res->count = n;
+	if (n == 0) {
+		res->verdict = SIG_NONE;
+		snprintf(res->why, sizeof res->why, "no signature");
+		return;
+	}
+	if (n > 1) {
+		res->verdict = SIG_BAD;
+		snprintf(res->why, sizeof res->why, "%d signatures; exactly one is accepted", n);
+		return;
+	}
+	s = vr->signatures;
+	if (s->fpr)
+		snprintf(res->fpr, sizeof res->fpr, "%s", s->fpr);
+	if ((s->summary & GPGME_SIGSUM_KEY_MISSING) || gpgme_err_code(s->status) == GPG_ERR_NO_PUBKEY) {
+		res->verdict = SIG_UNKNOWN_KEY;
+		snprintf(res->why, sizeof res->why, "signed by unknown key %s", s->fpr ? s->fpr : "?");
+		return;
+	}
+	if (s->status != 0 || (s->summary & SIG_BAD_BITS) || s->wrong_key_usage) {
+		res->verdict = SIG_BAD;
+		snprintf(res->why, sizeof res->why, "signature by %s: %s%s%s%s",
+			 s->fpr ? s->fpr : "?",
+			 s->status ? gpgme_strerror(s->status) : "",
+			 (s->summary & GPGME_SIGSUM_KEY_REVOKED) ? " key revoked" : "",
+			 (s->summary & GPGME_SIGSUM_KEY_EXPIRED) ? " key expired" : "",
+			 (s->summary & GPGME_SIGSUM_SIG_EXPIRED) ? " signature expired" : "");
+		return;
+	}
+	res->verdict = SIG_GOOD;
+	snprintf(res->why, sizeof res->why, "good signature by %s", res->fpr);
+}
+
+/* A gpgme output sink that refuses to grow past a cap. */
+struct capped {
+	struct buf *b;
+	size_t cap;
+	int overflow;
+};
+
+static ssize_t capped_write(void *h, const void *p, size_t n)
+{
+	struct capped *cp = h;
+
+	if (cp->b->len + n > cp->cap) {
+		cp->overflow = 1;
+		errno = EFBIG;
+		return -1;
+	}
+	if (buf_append(cp->b, p, n) < 0) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return (ssize_t)n;
+}
+
+static void wipe(struct buf *b)
+{
+	if (b->data)
+		explicit_bzero(b->data, b->cap);
+	buf_reset(b);
+}
+
+/* Errors that are the machine's fault, not the message's. */
+static int err_is_transient(gpgme_error_t err)
+{
+	switch (gpgme_err_code(err)) {
+	case GPG_ERR_NO_AGENT:
+	case GPG_ERR_AGENT:
+	case GPG_ERR_ENOMEM:
+	case GPG_ERR_ENOSPC:
+	case GPG_ERR_EIO:
+	case GPG_ERR_EAGAIN:
+	case GPG_ERR_INV_ENGINE:
+	case GPG_ERR_ENOENT:
+	case GPG_ERR_TIMEOUT:
+	case GPG_ERR_EPIPE:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+enum cf_status crypto_decrypt_verify(struct ctx *ctx, struct crypto *c, const void *in, size_t len,
+				     size_t cap, struct buf *plain, struct decrypt_result *res)
+{
+	gpgme_data_t din = NULL, dout = NULL;
+	struct gpgme_data_cbs cbs = { NULL, capped_write, NULL, NULL };
+	struct capped sink = { plain, cap, 0 };
+	gpgme_decrypt_result_t dr;
+	gpgme_error_t err;
+	enum cf_status st = CF_OK;
+
+	memset(res, 0, sizeof *res);
+	buf_reset(plain);
+	status_reset(c);
+	err = gpgme_data_new_from_mem(&din, in, len, 0);
+	if (!err)
+		err = gpgme_data_new_from_cbs(&dout, &cbs, &sink);
+	if (err) {
+		st = gpg_fail(ctx, err, "prepare decryption");
+		goto out;
+	}
+	err = gpgme_op_decrypt_verify(c->gctx, din, dout);
+	dr = gpgme_op_decrypt_result(c->gctx);
+	if (sink.overflow) {
+		res->verdict = DEC_TOO_LARGE;
+		snprintf(res->why, sizeof res->why, "decrypted content exceeds %zu bytes", cap);
+		goto fail;
+	}
+	if (err && err_is_transient(err)) {
+		st = gpg_fail(ctx, err, "decrypt");
+		goto fail;
+	}
+	if (c->st_begin_decryption == 0 && c->st_decryption_okay == 0) {
+		res->verdict = DEC_NOT_ENCRYPTED;
+		snprintf(res->why, sizeof res->why, "no encrypted data found (%s)",
+			 err ? gpgme_strerror(err) : "signed or literal data only");
+		goto fail;
+	}
+	if (err || c->st_decryption_okay == 0 || c->st_decryption_failed ||
+	    (dr && dr->legacy_cipher_nomdc) || (dr && dr->unsupported_algorithm)) {
+		res->verdict = DEC_FAILED;
+		if (dr && dr->legacy_cipher_nomdc)
+			snprintf(res->why, sizeof res->why, "no integrity protection (legacy cipher without MDC)");
+		else if (err)
+			snprintf(res->why, sizeof res->why, "decryption failed: %s", gpgme_strerror(err));
+		else
+			snprintf(res->why, sizeof res->why, "decryption failed");
+		goto fail;
+	}
+	res->verdict = DEC_OK;
+	assess_signatures(gpgme_op_verify_result(c->gctx), c->st_newsig, &res->sig);
+	goto out;
+fail:
+	/* Whatever a failed operation wrote is never looked at. */
+	wipe(plain);
+out:
+	gpgme_data_release(din);
+	gpgme_data_release(dout);
+	return st;
+}
+
+enum cf_status crypto_verify_detached(struct ctx *ctx, struct crypto *c, const void *data,
+				      size_t len, const void *sig, size_t siglen,
+				      struct sig_result *res)
+{
+	gpgme_data_t dsig = NULL, dtext = NULL;
+	gpgme_error_t err;
+	enum cf_status st = CF_OK;
+
+	memset(res, 0, sizeof *res);
+	status_reset(c);
+	err = gpgme_data_new_from_mem(&dsig, sig, siglen, 0);
+	if (!err)
+		err = gpgme_data_new_from_mem(&dtext, data, len, 0);
+	if (err) {
+		st = gpg_fail(ctx, err, "prepare verification");
+		goto out;
+	}
+	err = gpgme_op_verify(c->gctx, dsig, dtext, NULL);
+	if (err && err_is_transient(err)) {
+		st = gpg_fail(ctx, err, "verify");
+		goto out;
+	}
+	if (err) {
+		res->verdict = c->st_newsig ? SIG_BAD : SIG_NONE;
+		res->count = c->st_newsig;
+		snprintf(res->why, sizeof res->why, "signature unreadable: %s", gpgme_strerror(err));
+		goto out;
+	}
+	assess_signatures(gpgme_op_verify_result(c->gctx), c->st_newsig, res);
+out:
+	gpgme_data_release(dsig);
+	gpgme_data_release(dtext);
+	return st;
+}
+
+enum cf_status crypto_decrypt_record(struct ctx *ctx, struct crypto *c, const void *in,
+				     size_t len, struct buf *plain)
+{
+	gpgme_data_t din = NULL, dout = NULL;
+	gpgme_decrypt_result_t dr;
+	gpgme_error_t err;
+	enum cf_status st = CF_OK;
+
+	status_reset(c);
+	err = gpgme_data_new_from_mem(&din, in, len, 0);
+	if (!err)
+		err = gpgme_data_new(&dout);
+	if (!err)
+		err = gpgme_op_decrypt(c->gctx, din, dout);
+	dr = err ? NULL : gpgme_op_decrypt_result(c->gctx);
+	if (err || c->st_decryption_okay == 0 || (dr && dr->legacy_cipher_nomdc)) {
+		st = ctx_error(ctx, CF_ERR_TEMP, "cannot decrypt a stored record: %s "
+			       "(is the records key available in the practice keyring?)",
+			       err ? gpgme_strerror(err) : "no integrity protection");
+		goto out;
+	}
+	st = data_to_buf(dout, plain);
+	dout = NULL;
+out:
+	gpgme_data_release(din);
+	gpgme_data_release(dout);
+	return st;
+}

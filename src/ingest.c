@@ -1,0 +1,360 @@
+/*
+ * ingest.c: one message, start to end.
+ *
+ * The order matters for "nothing is lost, nothing is stored twice":
+ *   1. the caller has spooled the message durably;
+ *   2. the sandboxed child parses, decrypts and verifies;
+ *   3. the registry decides who signed it and whether the From is theirs;
+ *   4. the record is encrypted (all OpenPGP work happens before the write
+ *      transaction, which stays short);
+ *   5. one transaction stores the entry or quarantine row and marks the
+ *      spool file done; only then is the spool file removed.
+ * A crash before 5 commits leaves the spool file for the next run; a crash
+ * after it leaves a file the next run sees is done.  Duplicate keys make a
+ * redelivery by the MTA harmless either way.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "home.h"
+#include "ingest.h"
+#include "store.h"
+#include "util.h"
+
+void ingest_opts(const struct ctx *ctx, struct analyse_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->limits.max_depth = (size_t)config_get_u64(ctx->cfg, "max_mime_depth");
+	o->limits.max_parts = (size_t)config_get_u64(ctx->cfg, "max_mime_parts");
+	o->max_decrypted = (size_t)config_get_u64(ctx->cfg, "max_decrypted_size");
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
+
+static void child_limits(const struct ctx *ctx)
+{
+	struct rlimit r;
+	rlim_t cpu = (rlim_t)config_get_u64(ctx->cfg, "parse_cpu_seconds");
+
+	r.rlim_cur = cpu;
+	r.rlim_max = cpu + 5;
+	setrlimit(RLIMIT_CPU, &r);
+#ifndef SANITIZED
+	/* AddressSanitizer reserves terabytes of address space: no cap there. */
+	r.rlim_cur = r.rlim_max = (rlim_t)config_get_u64(ctx->cfg, "parse_memory");
+	setrlimit(RLIMIT_AS, &r);
+#endif
+	r.rlim_cur = r.rlim_max = 0;
+	setrlimit(RLIMIT_CORE, &r);
+}
+
+/* The child: analyse, then send 'O' + facts, or 'T'/'E' + an error. */
+static void child_main(struct ctx *ctx, int fd, const char *msg, size_t len,
+		       const struct analyse_opts *o)
+{
+	struct facts f;
+	struct buf out = BUF_INIT;
+	enum cf_status st;
+
+	child_limits(ctx);
+	memset(&f, 0, sizeof f);
+	st = analyse_message(ctx, ctx->crypto, msg, len, o, &f);
+	if (st == CF_OK) {
+		buf_putc(&out, 'O');
+		if (facts_serialize(&f, &out) < 0)
+			st = CF_ERR_NOMEM;
+	}
+	if (st != CF_OK) {
+		buf_reset(&out);
+		buf_putc(&out, st == CF_ERR_TEMP || st == CF_ERR_NOMEM ? 'T' : 'E');
+		buf_puts(&out, ctx->errmsg[0] ? ctx->errmsg : cf_status_to_string(st));
+	}
+	fd_write_all(fd, out.data, out.len);
+	_exit(0);
+}
+
+enum cf_status ingest_analyse_sandboxed(struct ctx *ctx, const char *msg, size_t len,
+					const struct analyse_opts *o, struct facts *f)
+{
+	int fds[2], status, truncated;
+	struct buf in = BUF_INIT;
+	enum cf_status st = CF_OK;
+	pid_t pid;
+
+	memset(f, 0, sizeof *f);
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return ctx_error(ctx, CF_ERR_TEMP, "cannot create a pipe: %s", strerror(errno));
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return ctx_error(ctx, CF_ERR_TEMP, "cannot fork the parser: %s", strerror(errno));
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		child_main(ctx, fds[1], msg, len, o);
+	}
+	close(fds[1]);
+	st = fd_read_all(fds[0], o->max_decrypted * 2 + (64u << 20), &in, &truncated);
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (st != CF_OK) {
+		st = ctx_error(ctx, CF_ERR_TEMP, "cannot read from the parser: %s", strerror(errno));
+		goto out;
+	}
+	if (WIFSIGNALED(status)) {
+		int sig = WTERMSIG(status);
+		if (sig == SIGXCPU || sig == SIGKILL)
+			facts_reject(f, "too-large", "the parser ran out of CPU time (signal %d)", sig);
+		else
+			facts_reject(f, "malformed", "the parser crashed on this message (signal %d)", sig);
+		goto out;
+	}
+	if (in.len == 0 || truncated) {
+		facts_reject(f, "malformed", "the parser gave no result (exit status %d)",
+			     WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		goto out;
+	}
+	if (in.data[0] == 'T' || in.data[0] == 'E') {
+		st = ctx_error(ctx, in.data[0] == 'T' ? CF_ERR_TEMP : CF_ERR_INTERNAL, "%s", in.data + 1);
+		goto out;
+	}
+	if (in.data[0] != 'O' || facts_deserialize(in.data + 1, in.len - 1, f) < 0)
+		st = ctx_error(ctx, CF_ERR_INTERNAL, "the parser's result is unreadable");
+out:
+	if (in.data)
+		explicit_bzero(in.data, in.cap);
+	buf_release(&in);
+	return st;
+}
+
+static int is_trace_header(const char *p, size_t n)
+{
+	static const char *const names[] = {
+		"Received:", "Delivered-To:", "Return-Path:", "X-Original-To:", "X-Delivered-To:",
+		"X-Envelope-To:", "Envelope-To:", NULL,
+	};
+	for (size_t i = 0; names[i]; i++) {
+		size_t l = strlen(names[i]);
+		if (n >= l && strncasecmp(p, names[i], l) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+void ingest_raw_key(const char *raw, size_t len, char out[65])
+{
+	struct sha256_ctx sc;
+	unsigned char h[32];
+	const char *p = raw, *end = raw + len;
+	int in_headers = 1, skipping = 0;
+
+	sha256_init(&sc);
+	sha256_update(&sc, "confidant-raw", 14);
+	if (len >= 5 && memcmp(p, "From ", 5) == 0) {
+		const char *nl = memchr(p, '\n', len);
+		p = nl ? nl + 1 : end;
+	}
+	/* Line by line, without CRs, so an LF-converted redelivery matches. */
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *e = nl ? nl : end;
+		size_t n = (size_t)(e - p);
+		if (n && p[n - 1] == '\r')
+			n--;
+		if (in_headers) {
+			if (n == 0)
+				in_headers = 0;
+			else if (*p == ' ' || *p == '\t') {
+				if (skipping)
+					goto next;
+			} else {
+				skipping = is_trace_header(p, n);
+				if (skipping)
+					goto next;
+			}
+		}
+		sha256_update(&sc, p, n);
+		sha256_update(&sc, "\n", 1);
+next:
+		p = nl ? nl + 1 : end;
+	}
+	sha256_final(&sc, h);
+	hex_encode(h, 32, out);
+}
+
+/* The registry's part of the identity rules: signer and From address. */
+static enum cf_status check_identity(struct ctx *ctx, struct facts *f, struct person *client)
+{
+	enum cf_status st;
+
+	if (f->reason[0])
+		return CF_OK;
+	st = store_client_by_key(ctx, f->signer, client);
+	if (st == CF_ERR_NOTFOUND) {
+		facts_reject(f, "unknown-signer", "signed by %s, which is no registered client's key",
+			     f->signer);
+		return CF_OK;
+	}
+	if (st != CF_OK)
+		return st;
+	if (f->from_mailboxes != 1 || f->from_addr == NULL) {
+		facts_reject(f, "address-mismatch", "the From header names %zu mailboxes; exactly one "
+			     "is required", f->from_mailboxes);
+		return CF_OK;
+	}
+	if (strcasecmp(f->from_addr, client->email) != 0) {
+		facts_reject(f, "address-mismatch", "From is not the registered address of client %s",
+			     client->handle);
+		return CF_OK;
+	}
+	if (f->inner_from && strcasecmp(f->inner_from, f->from_addr) != 0) {
+		facts_reject(f, "address-mismatch", "the protected From differs from the outer From");
+		return CF_OK;
+	}
+	return CF_OK;
+}
+
+static enum cf_status encrypt_record(struct ctx *ctx, const void *data, size_t len, struct buf *out)
+{
+	const char *fprs[] = { home_records_key(ctx), NULL };
+
+	return crypto_encrypt(ctx, ctx->crypto, fprs, data, len, out);
+}
+
+enum cf_status ingest_store_entry(struct ctx *ctx, int64_t client_id, const struct facts *f,
+				  int64_t *id, int *duplicate)
+{
+	struct buf plain = BUF_INIT, blob = BUF_INIT;
+	struct new_entry e;
+	int64_t thread;
+	enum cf_status st;
+
+	*duplicate = 0;
+	if (facts_serialize(f, &plain) < 0)
+		return CF_ERR_NOMEM;
+	st = encrypt_record(ctx, plain.data, plain.len, &blob);
+	explicit_bzero(plain.data, plain.cap);
+	buf_release(&plain);
+	if (st != CF_OK)
+		goto out;
+	st = store_entry_by_dedupe(ctx, f->dedupe, id);
+	if (st != CF_OK || (*duplicate = *id != 0))
+		goto out;
+	memset(&e, 0, sizeof e);
+	e.client_id = client_id;
+	e.direction = "in";
+	e.message_id = f->message_id;
+	e.parents = f->parents;
+	e.signer = f->signer;
+	e.dedupe = f->dedupe;
+	e.blob = blob.data;
+	e.blob_len = blob.len;
+	e.natts = f->natts;
+	st = store_entry_insert(ctx, &e, id, &thread);
+out:
+	buf_release(&blob);
+	return st;
+}
+
+static enum cf_status store_outcome(struct ctx *ctx, const char *spool_name, const char *raw,
+				    size_t len, struct facts *f, const struct person *client,
+				    struct ingest_result *res)
+{
+	struct buf blob = BUF_INIT;
+	enum cf_status st;
+	char rawkey[65];
+	int done = 0, dup = 0;
+
+	/* Encrypt before the transaction: OpenPGP work never holds the lock. */
+	if (f->reason[0]) {
+		st = encrypt_record(ctx, raw, len, &blob);
+		if (st != CF_OK)
+			goto out;
+	}
+	st = store_begin(ctx);
+	if (st != CF_OK)
+		goto out;
+	st = store_spool_is_done(ctx, spool_name, &done);
+	if (st != CF_OK)
+		goto out;
+	if (done) {
+		res->outcome = INGEST_DUPLICATE;
+		goto commit;
+	}
+	if (f->reason[0]) {
+		struct new_quarantine q = { f->reason, f->detail, f->from_addr, f->message_id,
+					    rawkey, blob.data, blob.len };
+		ingest_raw_key(raw, len, rawkey);
+		st = store_quarantine_insert(ctx, &q, &res->id, &dup);
+		res->outcome = dup ? INGEST_DUPLICATE : INGEST_QUARANTINED;
+	} else {
+		st = ingest_store_entry(ctx, client->id, f, &res->id, &dup);
+		res->outcome = dup ? INGEST_DUPLICATE : INGEST_STORED;
+	}
+	if (st != CF_OK)
+		goto out;
+	ctx_crash_point(ctx, "in-transaction");
+	st = store_spool_mark_done(ctx, spool_name, f->reason[0] ? f->reason : "journal");
+	if (st != CF_OK)
+		goto out;
+commit:
+	st = store_commit(ctx);
+out:
+	if (st != CF_OK)
+		store_rollback(ctx);
+	buf_release(&blob);
+	return st;
+}
+
+enum cf_status ingest_process(struct ctx *ctx, const char *spool_name, const char *raw,
+			      size_t len, struct ingest_result *res)
+{
+	struct analyse_opts o;
+	struct facts f;
+	struct person client;
+	enum cf_status st;
+	char *safe;
+
+	memset(res, 0, sizeof *res);
+	memset(&client, 0, sizeof client);
+	ingest_opts(ctx, &o);
+	if (len > config_get_u64(ctx->cfg, "max_message_size")) {
+		memset(&f, 0, sizeof f);
+		facts_reject(&f, "too-large", "the message is larger than max_message_size (%llu bytes)",
+			     (unsigned long long)config_get_u64(ctx->cfg, "max_message_size"));
+	} else {
+		st = ingest_analyse_sandboxed(ctx, raw, len, &o, &f);
+		if (st != CF_OK)
+			return st;
+	}
+	st = check_identity(ctx, &f, &client);
+	if (st == CF_OK)
+		st = store_outcome(ctx, spool_name, raw, len, &f, &client, res);
+	if (st == CF_OK) {
+		snprintf(res->reason, sizeof res->reason, "%s", f.reason);
+		snprintf(res->handle, sizeof res->handle, "%s", client.handle);
+		safe = str_sanitize(f.message_id ? f.message_id : "");
+		snprintf(res->message_id, sizeof res->message_id, "%s", safe ? safe : "");
+		free(safe);
+	}
+	facts_release(&f);
+	return st;
+}

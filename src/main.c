@@ -1,0 +1,226 @@
+/*
+ * main.c: the command table and the setup each command asks for.
+ *
+ * Commands live in cmd-*.c and talk to the person or the MTA; everything
+ * under them returns statuses.  main() resolves the home, loads the
+ * configuration, opens the database and GnuPG as the table says, runs the
+ * command, and checks that stdout really reached its destination.
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "config.h"
+#include "crypto.h"
+#include "home.h"
+#include "store.h"
+#include "util.h"
+
+#include "build-config.h"
+
+const struct command commands[] = {
+	{ "init", cmd_init, NEED_HOME,
+	  "--address ADDR (--import-key FILE | --generate-key) [--name NAME]",
+	  "create a practice home with its key, configuration and database" },
+	{ "config", cmd_config, NEED_HOME | NEED_CONFIG,
+	  "[--list] | NAME [VALUE]",
+	  "print or change a setting" },
+	{ "therapist", cmd_therapist, NEED_HOME | NEED_CONFIG,
+	  "add HANDLE --email ADDR --key FILE [--timezone TZ] | list [--json] | show HANDLE [--json]",
+	  "register and list therapists" },
+	{ "client", cmd_client, NEED_HOME | NEED_CONFIG,
+	  "add HANDLE --email ADDR --key FILE --therapist HANDLE | list [--json] | show HANDLE [--json]",
+	  "register and list clients" },
+	{ "deliver", cmd_deliver, NEED_HOME | NEED_CONFIG | NEED_DB_RW | NEED_CRYPTO_MDA,
+	  "[--retry]",
+	  "the MDA: take one message on stdin into a journal or quarantine" },
+	{ "journal", cmd_journal, NEED_HOME | NEED_CONFIG | NEED_DB_RO | NEED_CRYPTO,
+	  "HANDLE [--json]",
+	  "show a client's journal, by thread, oldest first" },
+	{ "attachment", cmd_attachment, NEED_HOME | NEED_CONFIG | NEED_DB_RO | NEED_CRYPTO,
+	  "ID [-o FILE]",
+	  "write one attachment's bytes" },
+	{ "quarantine", cmd_quarantine, NEED_HOME | NEED_CONFIG,
+	  "list [--all] [--json] | show ID [--json] | release ID --client HANDLE | drop ID",
+	  "inspect and act on quarantined mail" },
+	{ "help", cmd_helpcmd, 0,
+	  "[COMMAND]",
+	  "show the commands, or one command's usage" },
+	{ NULL, NULL, 0, NULL, NULL },
+};
+
+static const struct command *find_command(const char *name)
+{
+	for (const struct command *c = commands; c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+int cmd_fail(struct ctx *ctx, enum cf_status st)
+{
+	fprintf(stderr, "confidant: %s\n", ctx->errmsg[0] ? ctx->errmsg : cf_status_to_string(st));
+	return cf_status_to_exit(st);
+}
+
+int cmd_usage_error(const char *name, const char *fmt, ...)
+{
+	const struct command *c = find_command(name);
+	va_list ap;
+
+	fputs("confidant: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (c)
+		fprintf(stderr, "usage: confidant %s %s\n", c->name, c->usage);
+	return EX_USAGE;
+}
+
+int cmd_help(const char *name)
+{
+	const struct command *c = find_command(name);
+
+	if (c == NULL)
+		return EX_USAGE;
+	printf("usage: confidant [-H DIR] %s %s\n\n%s\n", c->name, c->usage, c->summary);
+	printf("\nSee confidant(1) for every option.\n");
+	return EX_OK;
+}
+
+int handle_ok(const char *h)
+{
+	size_t n = strlen(h);
+
+	if (n == 0 || n > 63 || !((h[0] >= 'a' && h[0] <= 'z') || (h[0] >= '0' && h[0] <= '9')))
+		return 0;
+	for (const char *p = h; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' ||
+		      *p == '-'))
+			return 0;
+	return 1;
+}
+
+static void usage_all(FILE *f)
+{
+	fprintf(f, "usage: confidant [-H DIR | --home DIR] COMMAND [ARGS]\n\n"
+		"Confidant: an encrypted journal gateway for asynchronous therapy by mail.\n\n"
+		"Commands:\n");
+	for (const struct command *c = commands; c->name; c++)
+		fprintf(f, "  %-12s %s\n", c->name, c->summary);
+	fprintf(f, "\nThe practice home is -H DIR, else $CONFIDANT_HOME, else %s.\n"
+		"'confidant COMMAND --help' shows a command's usage.\n", DEFAULT_HOME);
+}
+
+int cmd_helpcmd(struct ctx *ctx, int argc, char **argv)
+{
+	(void)ctx;
+	if (argc > 1) {
+		if (find_command(argv[1]) == NULL) {
+			fprintf(stderr, "confidant: no such command '%s'\n", argv[1]);
+			return EX_USAGE;
+		}
+		return cmd_help(argv[1]);
+	}
+	usage_all(stdout);
+	return EX_OK;
+}
+
+static int wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static enum cf_status setup(struct ctx *ctx, const struct command *c, const char *home_opt)
+{
+	enum cf_status st = CF_OK;
+	const char *now = getenv("CONFIDANT_NOW");
+
+	ctx->now = time(NULL);
+	if (now && *now && time_parse_iso(now, &ctx->now) < 0)
+		return ctx_error(ctx, CF_ERR_USAGE, "CONFIDANT_NOW '%s' is not an ISO 8601 instant "
+				 "(like 2026-03-02T15:00:00Z)", now);
+	if (c->needs & NEED_HOME)
+		st = home_resolve(ctx, home_opt);
+	if (st == CF_OK && (c->needs & NEED_CONFIG))
+		st = home_load_config(ctx);
+	if (st == CF_OK && (c->needs & (NEED_DB_RO | NEED_DB_RW)))
+		st = home_open_db(ctx, (c->needs & NEED_DB_RW) != 0);
+	if (st == CF_OK && (c->needs & (NEED_CRYPTO | NEED_CRYPTO_MDA)))
+		st = home_open_crypto(ctx, (c->needs & NEED_CRYPTO) != 0);
+	return st;
+}
+
+static void teardown(struct ctx *ctx)
+{
+	crypto_close(ctx->crypto);
+	store_close(ctx);
+	config_free(ctx->cfg);
+	free(ctx->home);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "home", required_argument, NULL, 'H' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ctx ctx;
+	const struct command *c;
+	const char *home_opt = NULL;
+	enum cf_status st;
+	int ch, rc;
+
+	memset(&ctx, 0, sizeof ctx);
+	while ((ch = getopt_long(argc, argv, "+H:hV", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'H': home_opt = optarg; break;
+		case 'h': usage_all(stdout); return EX_OK;
+		case 'V': printf("confidant %s\n", PACKAGE_VERSION); return EX_OK;
+		default: usage_all(stderr); return EX_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage_all(stderr);
+		return EX_USAGE;
+	}
+	c = find_command(argv[optind]);
+	if (c == NULL) {
+		fprintf(stderr, "confidant: no such command '%s'; try 'confidant help'\n", argv[optind]);
+		return EX_USAGE;
+	}
+	argc -= optind;
+	argv += optind;
+	if (wants_help(argc, argv))
+		return cmd_help(c->name);
+	st = setup(&ctx, c, home_opt);
+	if (st != CF_OK) {
+		rc = cmd_fail(&ctx, st);
+		teardown(&ctx);
+		return rc;
+	}
+	optind = 0;
+	rc = c->fn(&ctx, argc, argv);
+	teardown(&ctx);
+	/* A full disk under "confidant journal x > file" is an error, not a short file. */
+	if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
+		perror("confidant: cannot write output");
+		if (rc == EX_OK)
+			rc = EX_IOERR;
+	}
+	return rc;
+}

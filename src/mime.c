@@ -1,0 +1,623 @@
+/*
+ * mime.c: a bounded scanner for the MIME tree, and libetpan for the fields.
+ *
+ * Why our own scanner: the tree of an untrusted message must be found with
+ * costs and limits we control.  Each multipart body is split on delimiter
+ * lines once per level, so the work is O(size x depth) with depth capped
+ * (32 by default); parts are counted as they are found; boundaries are
+ * checked against RFC 2046 before they are used.  Everything inside a part
+ * (Content-Type syntax, addresses, encoded words, base64, quoted-printable,
+ * charsets) is libetpan's.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libetpan/libetpan.h>
+
+#include "mime.h"
+
+struct scan {
+	const struct mime_limits *lim;
+	size_t parts;
+	enum mime_verdict verdict;
+	char *why;
+	size_t whylen;
+	int nomem;
+};
+
+static int scan_fail(struct scan *s, enum mime_verdict v, const char *msg)
+{
+	if (s->verdict == MIME_OK) {
+		s->verdict = v;
+		snprintf(s->why, s->whylen, "%s", msg);
+	}
+	return -1;
+}
+
+/* End of the line starting at p: the position of '\n' or of end. */
+static const char *line_end(const char *p, const char *end)
+{
+	const char *nl = memchr(p, '\n', (size_t)(end - p));
+	return nl ? nl : end;
+}
+
+/* Whether the line [p, e) (CR stripped) is empty. */
+static int line_is_empty(const char *p, const char *e)
+{
+	return e == p || (e - p == 1 && *p == '\r');
+}
+
+static void headers_free(struct mime_header *h, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(h[i].name);
+		free(h[i].value);
+	}
+	free(h);
+}
+
+/*
+ * Splits the header block starting at p into unfolded fields; *body gets
+ * the position after the blank line (or end when there is none).
+ */
+static int parse_headers(struct scan *s, struct mime_part *part, const char *p, const char *end,
+			 const char **body)
+{
+	struct mime_header *hs = NULL;
+	size_t n = 0, cap = 0;
+
+	while (p < end) {
+		const char *e = line_end(p, end);
+		if (line_is_empty(p, e)) {
+			p = e < end ? e + 1 : end;
+			break;
+		}
+		if (memchr(p, '\0', (size_t)(e - p)))
+			return scan_fail(s, MIME_MALFORMED, "NUL byte in a header");
+		if (*p == ' ' || *p == '\t') {
+			/* A continuation line; before any field it is junk we skip. */
+			if (n > 0) {
+				struct mime_header *h = &hs[n - 1];
+				size_t old = strlen(h->value), add = (size_t)(e - p);
+				if (add && p[add - 1] == '\r')
+					add--;
+				char *v = realloc(h->value, old + add + 1);
+				if (v == NULL)
+					goto nomem;
+				memcpy(v + old, p, add);
+				v[old + add] = '\0';
+				h->value = v;
+			}
+			p = e < end ? e + 1 : end;
+			continue;
+		}
+		const char *colon = memchr(p, ':', (size_t)(e - p));
+		if (colon == NULL || colon == p) {
+			/* Not a field: RFC 5322 has no such line in a header block. */
+			if (n == 0 && part->depth == 0)
+				return scan_fail(s, MIME_MALFORMED, "the message does not start with a header");
+			p = e < end ? e + 1 : end;
+			continue;
+		}
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			if (cap > 100000)
+				return scan_fail(s, MIME_TOO_LARGE, "too many header fields");
+			struct mime_header *nh = realloc(hs, cap * sizeof *hs);
+			if (nh == NULL)
+				goto nomem;
+			hs = nh;
+		}
+		size_t nlen = (size_t)(colon - p);
+		while (nlen && (p[nlen - 1] == ' ' || p[nlen - 1] == '\t'))
+			nlen--;
+		const char *v = colon + 1;
+		size_t vlen = (size_t)(e - v);
+		if (vlen && v[vlen - 1] == '\r')
+			vlen--;
+		hs[n].name = strndup(p, nlen);
+		hs[n].value = strndup(v, vlen);
+		n++;
+		if (hs[n - 1].name == NULL || hs[n - 1].value == NULL)
+			goto nomem;
+		p = e < end ? e + 1 : end;
+	}
+	part->headers = hs;
+	part->nheaders = n;
+	*body = p;
+	return 0;
+nomem:
+	headers_free(hs, n);
+	s->nomem = 1;
+	return -1;
+}
+
+const char *mime_header(const struct mime_part *p, const char *name)
+{
+	for (size_t i = 0; i < p->nheaders; i++)
+		if (strcasecmp(p->headers[i].name, name) == 0)
+			return p->headers[i].value;
+	return NULL;
+}
+
+size_t mime_header_count(const struct mime_part *p, const char *name)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->nheaders; i++)
+		n += strcasecmp(p->headers[i].name, name) == 0;
+	return n;
+}
+
+/* RFC 2046: 1 to 70 of bcharsnospace / space, not ending in a space. */
+static int boundary_ok(const char *b)
+{
+	size_t n = strlen(b);
+
+	if (n == 0 || n > 70 || b[n - 1] == ' ')
+		return 0;
+	for (; *b; b++)
+		if (!isalnum((unsigned char)*b) && !strchr("'()+_,-./:=? ", *b))
+			return 0;
+	return 1;
+}
+
+static char *lower_dup(const char *s)
+{
+	char *d = s ? strdup(s) : NULL;
+
+	for (char *p = d; p && *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return d;
+}
+
+static const char *discrete_name(struct mailmime_discrete_type *d)
+{
+	switch (d->dt_type) {
+	case MAILMIME_DISCRETE_TYPE_TEXT: return "text";
+	case MAILMIME_DISCRETE_TYPE_IMAGE: return "image";
+	case MAILMIME_DISCRETE_TYPE_AUDIO: return "audio";
+	case MAILMIME_DISCRETE_TYPE_VIDEO: return "video";
+	case MAILMIME_DISCRETE_TYPE_APPLICATION: return "application";
+	default: return d->dt_extension ? d->dt_extension : "application";
+	}
+}
+
+static const char *composite_name(struct mailmime_composite_type *c)
+{
+	switch (c->ct_type) {
+	case MAILMIME_COMPOSITE_TYPE_MESSAGE: return "message";
+	case MAILMIME_COMPOSITE_TYPE_MULTIPART: return "multipart";
+	default: return c->ct_token ? c->ct_token : "application";
+	}
+}
+
+/* Fills type, boundary, charset, protocol, name from Content-Type. */
+static int parse_content_type(struct scan *s, struct mime_part *part)
+{
+	const char *v = mime_header(part, "Content-Type");
+	struct mailmime_content *ct = NULL;
+	size_t idx = 0;
+	char *name = NULL;
+	int rc = 0;
+
+	if (mime_header_count(part, "Content-Type") > 1)
+		return scan_fail(s, MIME_MALFORMED, "more than one Content-Type header");
+	if (v == NULL || mailmime_content_parse(v, strlen(v), &idx, &ct) != MAILIMF_NO_ERROR) {
+		/* RFC 2045 5.2: without a usable Content-Type, text/plain; us-ascii. */
+		part->type = strdup("text/plain");
+		return part->type ? 0 : (s->nomem = 1, -1);
+	}
+	const char *main = ct->ct_type->tp_type == MAILMIME_TYPE_DISCRETE_TYPE
+		? discrete_name(ct->ct_type->tp_data.tp_discrete_type)
+		: composite_name(ct->ct_type->tp_data.tp_composite_type);
+	size_t tl = strlen(main) + strlen(ct->ct_subtype ? ct->ct_subtype : "") + 2;
+	part->type = malloc(tl);
+	if (part->type == NULL)
+		goto nomem;
+	snprintf(part->type, tl, "%s/%s", main, ct->ct_subtype ? ct->ct_subtype : "");
+	for (char *p = part->type; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	for (clistiter *it = ct->ct_parameters ? clist_begin(ct->ct_parameters) : NULL; it;
+	     it = clist_next(it)) {
+		struct mailmime_parameter *pa = clist_content(it);
+		if (pa->pa_name == NULL || pa->pa_value == NULL)
+			continue;
+		if (strcasecmp(pa->pa_name, "boundary") == 0 && part->boundary == NULL)
+			part->boundary = strdup(pa->pa_value);
+		else if (strcasecmp(pa->pa_name, "charset") == 0 && part->charset == NULL)
+			part->charset = lower_dup(pa->pa_value);
+		else if (strcasecmp(pa->pa_name, "protocol") == 0 && part->protocol == NULL)
+			part->protocol = lower_dup(pa->pa_value);
+		else if (strcasecmp(pa->pa_name, "protected-headers") == 0)
+			part->protected_headers = 1;
+		else if (strcasecmp(pa->pa_name, "name") == 0 && name == NULL)
+			name = strdup(pa->pa_value);
+	}
+	if (name && part->filename == NULL) {
+		part->filename = mime_decode_header(name);
+	}
+	if (strncmp(part->type, "multipart/", 10) == 0 &&
+	    (part->boundary == NULL || !boundary_ok(part->boundary)))
+		rc = scan_fail(s, MIME_MALFORMED, "a multipart without a valid boundary");
+	goto out;
+nomem:
+	s->nomem = 1;
+	rc = -1;
+out:
+	free(name);
+	mailmime_content_free(ct);
+	return rc;
+}
+
+/* Content-Disposition: attachment, and its filename. */
+static void parse_disposition(struct mime_part *part)
+{
+	const char *v = mime_header(part, "Content-Disposition");
+	struct mailmime_disposition *d = NULL;
+	size_t idx = 0;
+
+	if (v == NULL || mailmime_disposition_parse(v, strlen(v), &idx, &d) != MAILIMF_NO_ERROR)
+		return;
+	part->is_attachment = d->dsp_type && d->dsp_type->dsp_type == MAILMIME_DISPOSITION_TYPE_ATTACHMENT;
+	for (clistiter *it = d->dsp_parms ? clist_begin(d->dsp_parms) : NULL; it; it = clist_next(it)) {
+		struct mailmime_disposition_parm *pa = clist_content(it);
+		if (pa->pa_type == MAILMIME_DISPOSITION_PARM_FILENAME && pa->pa_data.pa_filename) {
+			free(part->filename);
+			part->filename = mime_decode_header(pa->pa_data.pa_filename);
+			break;
+		}
+	}
+	mailmime_disposition_free(d);
+}
+
+static struct mime_part *parse_entity(struct scan *s, const char *p, size_t len, int depth,
+				      struct mime_part *parent);
+
+static int add_child(struct scan *s, struct mime_part *parent, struct mime_part *child)
+{
+	struct mime_part **c = realloc(parent->children, (parent->nchildren + 1) * sizeof *c);
+
+	if (c == NULL) {
+		mime_free(child);
+		s->nomem = 1;
+		return -1;
+	}
+	parent->children = c;
+	c[parent->nchildren++] = child;
+	return 0;
+}
+
+/*
+ * Whether the line [p, e) is a delimiter for boundary b: "--b", then
+ * optionally "--" (the close delimiter), then only white space.
+ */
+static int delimiter(const char *p, const char *e, const char *b, size_t blen, int *close)
+{
+	if ((size_t)(e - p) < blen + 2 || p[0] != '-' || p[1] != '-' || memcmp(p + 2, b, blen))
+		return 0;
+	p += blen + 2;
+	*close = 0;
+	if (e - p >= 2 && p[0] == '-' && p[1] == '-') {
+		*close = 1;
+		p += 2;
+	}
+	for (; p < e; p++)
+		if (*p != ' ' && *p != '\t' && *p != '\r')
+			return 0;
+	return 1;
+}
+
+static int split_multipart(struct scan *s, struct mime_part *part)
+{
+	const char *p = part->body, *end = part->body + part->body_len;
+	const char *part_start = NULL;
+	size_t blen = strlen(part->boundary);
+	int close = 0, found = 0;
+
+	while (p < end) {
+		const char *e = line_end(p, end);
+		int is_close;
+		if (*p == '-' && delimiter(p, e, part->boundary, blen, &is_close)) {
+			found = 1;
+			if (part_start) {
+				/* The line break before the delimiter belongs to it. */
+				const char *pe = p;
+				if (pe > part_start && pe[-1] == '\n')
+					pe--;
+				if (pe > part_start && pe[-1] == '\r')
+					pe--;
+				struct mime_part *c = parse_entity(s, part_start, (size_t)(pe - part_start),
+								   part->depth + 1, part);
+				if (c == NULL || add_child(s, part, c) < 0)
+					return -1;
+			}
+			if (is_close) {
+				close = 1;
+				break;
+			}
+			part_start = e < end ? e + 1 : end;
+		}
+		p = e < end ? e + 1 : end;
+	}
+	if (!found)
+		return scan_fail(s, MIME_MALFORMED, "a multipart without any delimiter line");
+	if (!close && part_start) {
+		/* A missing close delimiter: take the rest as the last part. */
+		struct mime_part *c = parse_entity(s, part_start, (size_t)(end - part_start),
+						   part->depth + 1, part);
+		if (c == NULL || add_child(s, part, c) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static struct mime_part *parse_entity(struct scan *s, const char *p, size_t len, int depth,
+				      struct mime_part *parent)
+{
+	struct mime_part *part;
+	const char *body;
+
+	if (++s->parts > s->lim->max_parts) {
+		scan_fail(s, MIME_TOO_LARGE, "too many MIME parts");
+		return NULL;
+	}
+	if ((size_t)depth > s->lim->max_depth) {
+		scan_fail(s, MIME_TOO_LARGE, "MIME nesting too deep");
+		return NULL;
+	}
+	part = calloc(1, sizeof *part);
+	if (part == NULL) {
+		s->nomem = 1;
+		return NULL;
+	}
+	part->start = p;
+	part->raw_len = len;
+	part->depth = depth;
+	part->parent = parent;
+	if (parse_headers(s, part, p, p + len, &body) < 0 || parse_content_type(s, part) < 0)
+		goto fail;
+	parse_disposition(part);
+	part->body = body;
+	part->body_len = (size_t)(p + len - body);
+	if (strncmp(part->type, "multipart/", 10) == 0) {
+		if (split_multipart(s, part) < 0)
+			goto fail;
+	} else if (strcmp(part->type, "message/rfc822") == 0 && !part->is_attachment) {
+		struct mime_part *c = parse_entity(s, part->body, part->body_len, depth + 1, part);
+		if (c == NULL || add_child(s, part, c) < 0)
+			goto fail;
+	}
+	return part;
+fail:
+	mime_free(part);
+	return NULL;
+}
+
+int mime_parse(const char *msg, size_t len, const struct mime_limits *lim,
+	       struct mime_part **root, enum mime_verdict *verdict, char *why, size_t whylen)
+{
+	struct scan s = { lim, 0, MIME_OK, why, whylen, 0 };
+
+	*root = NULL;
+	why[0] = '\0';
+	/* procmail and Postfix's pipe flag F put an mbox "From " line first. */
+	if (len >= 5 && memcmp(msg, "From ", 5) == 0) {
+		const char *e = line_end(msg, msg + len);
+		size_t skip = e < msg + len ? (size_t)(e - msg) + 1 : len;
+		msg += skip;
+		len -= skip;
+	}
+	*root = parse_entity(&s, msg, len, 0, NULL);
+	if (s.nomem) {
+		mime_free(*root);
+		*root = NULL;
+		return -1;
+	}
+	*verdict = s.verdict;
+	if (s.verdict != MIME_OK) {
+		mime_free(*root);
+		*root = NULL;
+	}
+	return 0;
+}
+
+void mime_free(struct mime_part *p)
+{
+	if (p == NULL)
+		return;
+	for (size_t i = 0; i < p->nchildren; i++)
+		mime_free(p->children[i]);
+	free(p->children);
+	headers_free(p->headers, p->nheaders);
+	free(p->type);
+	free(p->boundary);
+	free(p->charset);
+	free(p->filename);
+	free(p->protocol);
+	free(p);
+}
+
+int mime_decode_body(const struct mime_part *p, struct buf *out)
+{
+	const char *cte = mime_header(p, "Content-Transfer-Encoding");
+	int enc = MAILMIME_MECHANISM_8BIT;
+	char *dec = NULL;
+	size_t idx = 0, declen = 0;
+	int rc;
+
+	if (cte) {
+		while (*cte == ' ' || *cte == '\t')
+			cte++;
+		if (strncasecmp(cte, "base64", 6) == 0)
+			enc = MAILMIME_MECHANISM_BASE64;
+		else if (strncasecmp(cte, "quoted-printable", 16) == 0)
+			enc = MAILMIME_MECHANISM_QUOTED_PRINTABLE;
+	}
+	if (enc == MAILMIME_MECHANISM_8BIT)
+		return buf_append(out, p->body, p->body_len);
+	if (mailmime_part_parse(p->body, p->body_len, &idx, enc, &dec, &declen) != MAILIMF_NO_ERROR)
+		return buf_append(out, p->body, p->body_len);
+	rc = buf_append(out, dec, declen);
+	mailmime_decoded_part_free(dec);
+	return rc;
+}
+
+/* Length of a valid UTF-8 sequence at s (n bytes available), or 0. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	size_t len;
+	unsigned int cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0) { len = 2; cp = s[0] & 0x1f; }
+	else if ((s[0] & 0xf0) == 0xe0) { len = 3; cp = s[0] & 0x0f; }
+	else if ((s[0] & 0xf8) == 0xf0) { len = 4; cp = s[0] & 0x07; }
+	else return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+int utf8_clean_append(struct buf *out, const char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		size_t l = utf8_seq((const unsigned char *)s + i, len - i);
+		if (l == 0 || s[i] == '\0') {
+			if (buf_append(out, "\xef\xbf\xbd", 3) < 0)
+				return -1;
+			i++;
+			continue;
+		}
+		if (buf_append(out, s + i, l) < 0)
+			return -1;
+		i += l;
+	}
+	return 0;
+}
+
+int mime_text_utf8(const struct mime_part *p, struct buf *out)
+{
+	struct buf raw = BUF_INIT;
+	char *conv = NULL;
+	int rc = -1;
+
+	if (mime_decode_body(p, &raw) < 0)
+		goto out;
+	if (raw.len == 0) {
+		rc = 0;
+		goto out;
+	}
+	if (p->charset && strcmp(p->charset, "utf-8") && strcmp(p->charset, "us-ascii") &&
+	    strcmp(p->charset, "utf8") &&
+	    charconv("utf-8", p->charset, raw.data, raw.len, &conv) == MAIL_CHARCONV_NO_ERROR && conv) {
+		rc = utf8_clean_append(out, conv, strlen(conv));
+		goto out;
+	}
+	rc = utf8_clean_append(out, raw.data, raw.len);
+out:
+	if (conv)
+		charconv_buffer_free(conv);
+	buf_release(&raw);
+	return rc;
+}
+
+char *mime_decode_header(const char *value)
+{
+	char *dec = NULL, *res;
+	size_t idx = 0;
+	struct buf b = BUF_INIT;
+
+	while (*value == ' ' || *value == '\t')
+		value++;
+	if (mailmime_encoded_phrase_parse("utf-8", value, strlen(value), &idx, "utf-8", &dec) !=
+	    MAILIMF_NO_ERROR || dec == NULL) {
+		dec = NULL;
+		utf8_clean_append(&b, value, strlen(value));
+	} else {
+		utf8_clean_append(&b, dec, strlen(dec));
+		free(dec);
+	}
+	res = buf_detach(&b, NULL);
+	/* Decoded words can carry CR and LF; they never leave as line breaks. */
+	for (char *p = res; p && *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	return res;
+}
+
+int mime_parse_mailboxes(const char *value, size_t *count, char **first_addr)
+{
+	struct mailimf_mailbox_list *ml = NULL;
+	size_t idx = 0;
+	int rc = -1;
+
+	*count = 0;
+	*first_addr = NULL;
+	if (mailimf_mailbox_list_parse(value, strlen(value), &idx, &ml) != MAILIMF_NO_ERROR)
+		return -1;
+	/* Anything left but white space means the list did not parse whole. */
+	for (const char *p = value + idx; *p; p++)
+		if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+			goto out;
+	*count = (size_t)clist_count(ml->mb_list);
+	if (*count > 0) {
+		struct mailimf_mailbox *mb = clist_content(clist_begin(ml->mb_list));
+		if (mb->mb_addr_spec)
+			*first_addr = lower_dup(mb->mb_addr_spec);
+	}
+	rc = 0;
+out:
+	mailimf_mailbox_list_free(ml);
+	return rc;
+}
+
+static char *msgids(const char *value, int all)
+{
+	struct buf b = BUF_INIT;
+	const char *p = value;
+
+	while ((p = strchr(p, '<')) != NULL) {
+		const char *e = strchr(p, '>');
+		if (e == NULL)
+			break;
+		size_t n = (size_t)(e - p - 1);
+		int ok = n > 0 && n < 998;
+		for (const char *q = p + 1; ok && q < e; q++)
+			if ((unsigned char)*q <= 0x20 || *q == 0x7f || *q == '<')
+				ok = 0;
+		if (ok) {
+			if (b.len)
+				buf_putc(&b, ' ');
+			buf_append(&b, p + 1, n);
+			if (!all)
+				break;
+		}
+		p = e + 1;
+	}
+	return b.len ? buf_detach(&b, NULL) : (buf_release(&b), NULL);
+}
+
+char *mime_first_msgid(const char *value)
+{
+	return value ? msgids(value, 0) : NULL;
+}
+
+char *mime_all_msgids(const char *value)
+{
+	return value ? msgids(value, 1) : NULL;
+}

@@ -1,0 +1,138 @@
+/*
+ * registry.c: registration.  A key is imported into the practice keyring
+ * and pinned by its primary fingerprint; trust comes from that pin alone.
+ * The handle is the client's pseudonym: logs and notices use it, never a
+ * name.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "home.h"
+#include "registry.h"
+#include "store.h"
+#include "util.h"
+
+static int timezone_ok(const char *tz)
+{
+	char path[512];
+	struct stat sb;
+
+	if (tz[0] == '\0' || tz[0] == '/' || strstr(tz, "..") || strlen(tz) > 200)
+		return 0;
+	snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", tz);
+	return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+static enum cf_status insert_person(struct ctx *ctx, int is_client, const struct registration *r,
+				    const char *fpr, int64_t therapist_id)
+{
+	sqlite3_stmt *st = NULL;
+	enum cf_status s;
+	char now[32];
+
+	time_format_iso(ctx->now, now, sizeof now);
+	s = store_prepare(ctx, is_client
+			  ? "INSERT INTO clients(handle, email, fpr, therapist_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5)"
+			  : "INSERT INTO therapists(handle, email, fpr, timezone, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+			  &st);
+	if (s != CF_OK)
+		return s;
+	sqlite3_bind_text(st, 1, r->handle, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, r->email, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, fpr, -1, SQLITE_STATIC);
+	if (is_client)
+		sqlite3_bind_int64(st, 4, therapist_id);
+	else if (r->timezone)
+		sqlite3_bind_text(st, 4, r->timezone, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, now, -1, SQLITE_STATIC);
+	s = store_step_done(ctx, st, "register");
+	sqlite3_finalize(st);
+	return s;
+}
+
+enum cf_status registry_add(struct ctx *ctx, int is_client, const struct registration *r,
+			    char fpr[FPR_MAX])
+{
+	const char *what = is_client ? "client" : "therapist";
+	struct buf key = BUF_INIT;
+	struct key_info ki = { "", NULL, NULL };
+	struct person existing, therapist;
+	enum cf_status st;
+	char scratch[4096], *email = NULL;
+	int in_use = 0;
+
+	memset(&therapist, 0, sizeof therapist);
+	if (!handle_ok(r->handle))
+		return ctx_error(ctx, CF_ERR_USAGE, "bad handle '%s': use 1 to 63 of a-z, 0-9, '.', '_', '-', "
+				 "starting with a letter or digit", r->handle);
+	if (!str_is_address(r->email))
+		return ctx_error(ctx, CF_ERR_USAGE, "bad address '%s': expected local@domain", r->email);
+	if (r->timezone && !timezone_ok(r->timezone))
+		return ctx_error(ctx, CF_ERR_USAGE, "unknown timezone '%s': use an IANA name like "
+				 "Europe/Berlin", r->timezone);
+	email = str_lower(strdup(r->email));
+	if (email == NULL)
+		return CF_ERR_NOMEM;
+	st = is_client ? store_client_by_handle(ctx, r->handle, &existing)
+		       : store_therapist_by_handle(ctx, r->handle, &existing);
+	if (st == CF_OK) {
+		st = ctx_error(ctx, CF_ERR_EXISTS, "%s '%s' is registered already", what, r->handle);
+		goto out;
+	}
+	if (st != CF_ERR_NOTFOUND)
+		goto out;
+	if (is_client) {
+		st = store_therapist_by_handle(ctx, r->therapist, &therapist);
+		if (st == CF_ERR_NOTFOUND)
+			st = ctx_error(ctx, CF_ERR_NOTFOUND, "no therapist '%s': register one with "
+				       "'confidant therapist add'", r->therapist);
+		if (st != CF_OK)
+			goto out;
+	}
+	st = file_read_all(r->key_file, 4 << 20, &key);
+	if (st != CF_OK) {
+		st = ctx_error(ctx, st == CF_ERR_NOTFOUND ? CF_ERR_NOTFOUND : CF_ERR_DATA,
+			       "cannot read key '%s': %s", r->key_file,
+			       st == CF_ERR_NOTFOUND ? "no such file" :
+			       st == CF_ERR_DATA ? "larger than 4 MiB" : strerror(errno));
+		goto out;
+	}
+	snprintf(scratch, sizeof scratch, "%s/tmp/keycheck.%ld", ctx->home, (long)getpid());
+	st = crypto_import_public(ctx, ctx->crypto, scratch, &key, &ki);
+	/* The scratch keyring is throwaway, whatever the outcome. */
+	dir_remove_tree(scratch);
+	if (st != CF_OK) {
+		char why[sizeof ctx->errmsg];
+		snprintf(why, sizeof why, "%s", ctx->errmsg);
+		st = ctx_error(ctx, st, "cannot register %s '%s' with key '%s': %s", what, r->handle,
+			       r->key_file, why);
+		goto out;
+	}
+	st = store_key_in_use(ctx, ki.fpr, &in_use);
+	if (st == CF_OK && in_use)
+		st = ctx_error(ctx, CF_ERR_EXISTS, "key %s is pinned to someone registered already", ki.fpr);
+	if (st != CF_OK)
+		goto out;
+	st = store_begin(ctx);
+	if (st == CF_OK)
+		st = insert_person(ctx, is_client, &(struct registration){ r->handle, email, r->key_file,
+				   r->therapist, r->timezone }, ki.fpr, therapist.id);
+	if (st == CF_OK)
+		st = store_pin_subkeys(ctx, ki.fpr, ki.subkeys);
+	if (st == CF_OK)
+		st = store_commit(ctx);
+	if (st != CF_OK)
+		store_rollback(ctx);
+	else
+		snprintf(fpr, FPR_MAX, "%s", ki.fpr);
+out:
+	free(email);
+	key_info_release(&ki);
+	buf_release(&key);
+	return st;
+}

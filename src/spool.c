@@ -1,0 +1,175 @@
+/* spool.c: durable spooling of incoming mail (see spool.h). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "spool.h"
+#include "util.h"
+
+static void spool_path(struct ctx *ctx, const char *sub, const char *name, char *out, size_t n)
+{
+	snprintf(out, n, "%s/spool/%s%s%s", ctx->home, sub, name ? "/" : "", name ? name : "");
+}
+
+static int fsync_dir(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+enum cf_status spool_write(struct ctx *ctx, const void *data, size_t len,
+			   char name[SPOOL_NAME_MAX], int *lockfd)
+{
+	char tmp[4096], dst[4096], dir[4096];
+	unsigned char rnd[8];
+	char hex[17];
+	int fd = -1;
+	enum cf_status st = CF_OK;
+
+	*lockfd = -1;
+	if (getrandom(rnd, sizeof rnd, 0) != sizeof rnd)
+		return ctx_error(ctx, CF_ERR_TEMP, "cannot name a spool file: %s", strerror(errno));
+	hex_encode(rnd, sizeof rnd, hex);
+	snprintf(name, SPOOL_NAME_MAX, "%lld.%ld.%s", (long long)time(NULL), (long)getpid(), hex);
+	spool_path(ctx, "tmp", name, tmp, sizeof tmp);
+	spool_path(ctx, "new", name, dst, sizeof dst);
+	fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		st = ctx_error(ctx, CF_ERR_TEMP, "cannot create spool file '%s': %s", tmp, strerror(errno));
+		goto out;
+	}
+	/* The lock lives on the inode, so it follows the file into new/. */
+	if (flock(fd, LOCK_EX) < 0 || fd_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+		st = ctx_error(ctx, CF_ERR_TEMP, "cannot write spool file '%s': %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (rename(tmp, dst) < 0) {
+		st = ctx_error(ctx, CF_ERR_TEMP, "cannot move '%s' into the spool: %s", tmp, strerror(errno));
+		goto out;
+	}
+	spool_path(ctx, "new", NULL, dir, sizeof dir);
+	if (fsync_dir(dir) < 0) {
+		st = ctx_error(ctx, CF_ERR_TEMP, "cannot sync spool directory '%s': %s", dir, strerror(errno));
+		unlink(dst);
+		goto out;
+	}
+	*lockfd = fd;
+	fd = -1;
+out:
+	if (fd >= 0) {
+		close(fd);
+		unlink(tmp);
+	}
+	return st;
+}
+
+enum cf_status spool_claim(struct ctx *ctx, const char *name, int *lockfd, struct buf *data)
+{
+	char path[4096];
+	struct stat sb;
+	int fd, truncated;
+	enum cf_status st;
+
+	*lockfd = -1;
+	spool_path(ctx, "new", name, path, sizeof path);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? CF_ERR_NOTFOUND
+				       : ctx_error(ctx, CF_ERR_TEMP, "cannot open '%s': %s", path, strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		close(fd);
+		return CF_ERR_EXISTS;
+	}
+	/* Removed between our open and our lock: someone finished it. */
+	if (fstat(fd, &sb) < 0 || sb.st_nlink == 0) {
+		close(fd);
+		return CF_ERR_NOTFOUND;
+	}
+	st = fd_read_all(fd, (size_t)-1 / 2, data, &truncated);
+	if (st != CF_OK) {
+		close(fd);
+		return ctx_error(ctx, st, "cannot read spool file '%s': %s", path, strerror(errno));
+	}
+	*lockfd = fd;
+	return CF_OK;
+}
+
+enum cf_status spool_remove(struct ctx *ctx, const char *name, int lockfd)
+{
+	char path[4096], dir[4096];
+	enum cf_status st = CF_OK;
+
+	spool_path(ctx, "new", name, path, sizeof path);
+	spool_path(ctx, "new", NULL, dir, sizeof dir);
+	if (unlink(path) < 0 && errno != ENOENT)
+		st = ctx_error(ctx, CF_ERR_TEMP, "cannot remove spool file '%s': %s", path, strerror(errno));
+	else
+		fsync_dir(dir);
+	spool_release(lockfd);
+	return st;
+}
+
+void spool_release(int lockfd)
+{
+	if (lockfd >= 0)
+		close(lockfd);
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+enum cf_status spool_list(struct ctx *ctx, char ***names)
+{
+	char dir[4096];
+	DIR *d;
+	struct dirent *de;
+	char **v = NULL;
+	size_t n = 0;
+
+	*names = NULL;
+	spool_path(ctx, "new", NULL, dir, sizeof dir);
+	d = opendir(dir);
+	if (d == NULL)
+		return ctx_error(ctx, CF_ERR_TEMP, "cannot read spool '%s': %s", dir, strerror(errno));
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		char **nv = realloc(v, (n + 2) * sizeof *v);
+		if (nv == NULL || (nv[n] = strdup(de->d_name)) == NULL) {
+			v = nv ? nv : v;
+			if (v)
+				v[n] = NULL;
+			closedir(d);
+			spool_list_free(v);
+			return CF_ERR_NOMEM;
+		}
+		v = nv;
+		v[++n] = NULL;
+	}
+	closedir(d);
+	if (v)
+		qsort(v, n, sizeof *v, cmp_names);
+	*names = v;
+	return CF_OK;
+}
+
+void spool_list_free(char **names)
+{
+	for (char **p = names; p && *p; p++)
+		free(*p);
+	free(names);
+}

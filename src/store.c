@@ -1,0 +1,430 @@
+/*
+ * store.c: confidant.db.
+ *
+ * Only what routing needs is kept in plain columns: fingerprints,
+ * addresses, Message-IDs, times, reason codes.  Subjects, bodies,
+ * attachment names and contents live only inside the encrypted `content`
+ * and `raw` blobs.  Write transactions are short (BEGIN IMMEDIATE after
+ * all OpenPGP work is done) so that parallel deliveries wait milliseconds,
+ * not seconds, for each other.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "store.h"
+#include "util.h"
+
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS therapists ("
+	" id INTEGER PRIMARY KEY, handle TEXT NOT NULL UNIQUE, email TEXT NOT NULL,"
+	" fpr TEXT NOT NULL UNIQUE, timezone TEXT, created_at TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS clients ("
+	" id INTEGER PRIMARY KEY, handle TEXT NOT NULL UNIQUE, email TEXT NOT NULL,"
+	" fpr TEXT NOT NULL UNIQUE, therapist_id INTEGER NOT NULL REFERENCES therapists(id),"
+	" created_at TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS subkeys ("
+	" fpr TEXT PRIMARY KEY, primary_fpr TEXT NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS entries ("
+	" id INTEGER PRIMARY KEY, client_id INTEGER NOT NULL REFERENCES clients(id),"
+	" thread_id INTEGER NOT NULL, direction TEXT NOT NULL CHECK (direction IN ('in','out')),"
+	" message_id TEXT, received_at TEXT NOT NULL, signer TEXT NOT NULL,"
+	" dedupe TEXT NOT NULL UNIQUE, content BLOB NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS entries_client_msgid ON entries(client_id, message_id);"
+	"CREATE INDEX IF NOT EXISTS entries_client_thread ON entries(client_id, thread_id, id);"
+	"CREATE TABLE IF NOT EXISTS attachments ("
+	" id INTEGER PRIMARY KEY, entry_id INTEGER NOT NULL REFERENCES entries(id), idx INTEGER NOT NULL,"
+	" UNIQUE (entry_id, idx));"
+	"CREATE TABLE IF NOT EXISTS quarantine ("
+	" id INTEGER PRIMARY KEY, reason TEXT NOT NULL, received_at TEXT NOT NULL,"
+	" from_addr TEXT, message_id TEXT, detail TEXT NOT NULL,"
+	" state TEXT NOT NULL DEFAULT 'held' CHECK (state IN ('held','released','dropped')),"
+	" entry_id INTEGER REFERENCES entries(id), dedupe TEXT NOT NULL UNIQUE, raw BLOB);"
+	"CREATE INDEX IF NOT EXISTS quarantine_state ON quarantine(state, id);"
+	"CREATE TABLE IF NOT EXISTS spool_done ("
+	" name TEXT PRIMARY KEY, outcome TEXT NOT NULL, done_at TEXT NOT NULL) WITHOUT ROWID;"
+	"PRAGMA user_version = 1;";
+
+enum cf_status store_error(struct ctx *ctx, int rc, const char *what)
+{
+	int base = rc & 0xff;
+	enum cf_status st = CF_ERR_INTERNAL;
+
+	switch (base) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+	case SQLITE_IOERR:
+	case SQLITE_FULL:
+	case SQLITE_CANTOPEN:
+	case SQLITE_READONLY:
+	case SQLITE_NOMEM:
+	case SQLITE_PROTOCOL:
+		st = CF_ERR_TEMP;
+		break;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		st = CF_ERR_CONFIG;
+		break;
+	default:
+		break;
+	}
+	return ctx_error(ctx, st, "database: cannot %s: %s", what,
+			 ctx->db ? sqlite3_errmsg(ctx->db) : sqlite3_errstr(rc));
+}
+
+enum cf_status store_prepare(struct ctx *ctx, const char *sql, sqlite3_stmt **out)
+{
+	int rc = sqlite3_prepare_v2(ctx->db, sql, -1, out, NULL);
+
+	return rc == SQLITE_OK ? CF_OK : store_error(ctx, rc, "prepare a query");
+}
+
+enum cf_status store_step_done(struct ctx *ctx, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? CF_OK : store_error(ctx, rc, what);
+}
+
+static enum cf_status exec(struct ctx *ctx, const char *sql, const char *what)
+{
+	int rc = sqlite3_exec(ctx->db, sql, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? CF_OK : store_error(ctx, rc, what);
+}
+
+enum cf_status store_open(struct ctx *ctx, const char *path, int readwrite)
+{
+	int flags = readwrite ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY;
+	int rc, version = 0;
+	sqlite3_stmt *st = NULL;
+	enum cf_status s;
+
+	rc = sqlite3_open_v2(path, &ctx->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		s = store_error(ctx, rc, "open the database");
+		store_close(ctx);
+		return s;
+	}
+	sqlite3_busy_timeout(ctx->db, (int)config_get_u64(ctx->cfg, "busy_timeout"));
+	/* Checkpointing at close costs fsyncs on every delivery; SQLite does it
+	 * in the background of later commits anyway. */
+	sqlite3_db_config(ctx->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	s = exec(ctx, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;", "configure the database");
+	if (s != CF_OK)
+		return s;
+	s = store_prepare(ctx, "PRAGMA user_version", &st);
+	if (s != CF_OK)
+		return s;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return store_error(ctx, rc, "read the schema version");
+	if (version == 0 && readwrite) {
+		s = exec(ctx, "PRAGMA journal_mode = WAL;", "switch to WAL");
+		if (s == CF_OK)
+			s = exec(ctx, "BEGIN IMMEDIATE;", "create the schema");
+		if (s == CF_OK && (s = exec(ctx, schema, "create the schema")) == CF_OK)
+			s = exec(ctx, "COMMIT;", "create the schema");
+		if (s != CF_OK)
+			sqlite3_exec(ctx->db, "ROLLBACK", NULL, NULL, NULL);
+		return s;
+	}
+	if (version == 0)
+		return ctx_error(ctx, CF_ERR_CONFIG, "database '%s' has no schema: "
+				 "was the practice created with 'confidant init'?", path);
+	if (version > 1)
+		return ctx_error(ctx, CF_ERR_CONFIG, "database '%s' is from a newer confidant "
+				 "(schema %d)", path, version);
+	return CF_OK;
+}
+
+void store_close(struct ctx *ctx)
+{
+	if (ctx->db) {
+		sqlite3_close_v2(ctx->db);
+		ctx->db = NULL;
+	}
+}
+
+enum cf_status store_begin(struct ctx *ctx)
+{
+	return exec(ctx, "BEGIN IMMEDIATE", "start a transaction");
+}
+
+enum cf_status store_commit(struct ctx *ctx)
+{
+	return exec(ctx, "COMMIT", "commit");
+}
+
+void store_rollback(struct ctx *ctx)
+{
+	if (ctx->db && !sqlite3_get_autocommit(ctx->db))
+		sqlite3_exec(ctx->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static void copy_col(char *dst, size_t cap, sqlite3_stmt *st, int col)
+{
+	const unsigned char *v = sqlite3_column_text(st, col);
+
+	snprintf(dst, cap, "%s", v ? (const char *)v : "");
+}
+
+static enum cf_status person_query(struct ctx *ctx, const char *sql, const char *arg,
+				   struct person *out, const char *what)
+{
+	sqlite3_stmt *st = NULL;
+	enum cf_status s;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	s = store_prepare(ctx, sql, &st);
+	if (s != CF_OK)
+		return s;
+	sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->id = sqlite3_column_int64(st, 0);
+		copy_col(out->handle, sizeof out->handle, st, 1);
+		copy_col(out->email, sizeof out->email, st, 2);
+		copy_col(out->fpr, sizeof out->fpr, st, 3);
+		out->therapist_id = sqlite3_column_int64(st, 4);
+		copy_col(out->therapist, sizeof out->therapist, st, 5);
+		s = CF_OK;
+	} else if (rc == SQLITE_DONE) {
+		s = CF_ERR_NOTFOUND;
+	} else {
+		s = store_error(ctx, rc, what);
+	}
+	sqlite3_finalize(st);
+	return s;
+}
+
+#define CLIENT_COLS "SELECT c.id, c.handle, c.email, c.fpr, c.therapist_id, t.handle " \
+	"FROM clients c JOIN therapists t ON t.id = c.therapist_id "
+
+enum cf_status store_client_by_key(struct ctx *ctx, const char *fpr, struct person *out)
+{
+	return person_query(ctx, CLIENT_COLS "JOIN subkeys k ON k.primary_fpr = c.fpr "
+			    "WHERE k.fpr = upper(?1)", fpr, out, "look up a signer");
+}
+
+enum cf_status store_client_by_handle(struct ctx *ctx, const char *handle, struct person *out)
+{
+	return person_query(ctx, CLIENT_COLS "WHERE c.handle = ?1", handle, out, "look up a client");
+}
+
+enum cf_status store_therapist_by_handle(struct ctx *ctx, const char *handle, struct person *out)
+{
+	return person_query(ctx, "SELECT id, handle, email, fpr, 0, '' FROM therapists WHERE handle = ?1",
+			    handle, out, "look up a therapist");
+}
+
+enum cf_status store_key_in_use(struct ctx *ctx, const char *fpr, int *in_use)
+{
+	sqlite3_stmt *st = NULL;
+	enum cf_status s;
+	int rc;
+
+	s = store_prepare(ctx, "SELECT 1 FROM clients WHERE fpr = ?1 UNION ALL "
+			  "SELECT 1 FROM therapists WHERE fpr = ?1", &st);
+	if (s != CF_OK)
+		return s;
+	sqlite3_bind_text(st, 1, fpr, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	*in_use = rc == SQLITE_ROW;
+	s = rc == SQLITE_ROW || rc == SQLITE_DONE ? CF_OK : store_error(ctx, rc, "look up a key");
+	sqlite3_finalize(st);
+	return s;
+}
+
+enum cf_status store_pin_subkeys(struct ctx *ctx, const char *primary, char *const *subkeys)
+{
+	sqlite3_stmt *st = NULL;
+	enum cf_status s;
+
+	s = store_prepare(ctx, "INSERT OR REPLACE INTO subkeys(fpr, primary_fpr) VALUES (upper(?1), upper(?2))",
+			  &st);
+	for (size_t i = 0; s == CF_OK && subkeys[i]; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, subkeys[i], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, primary, -1, SQLITE_STATIC);
+		s = store_step_done(ctx, st, "pin a subkey");
+	}
+	sqlite3_finalize(st);
+	return s;
+}
+
+static enum cf_status id_query(struct ctx *ctx, const char *sql, const char *arg, int64_t *id)
+{
+	sqlite3_stmt *st = NULL;
+	enum cf_status s;
+	int rc;
+
+	*id = 0;
+	s = store_prepare(ctx, sql, &st);
+	if (s != CF_OK)
+		return s;
+	sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	s = rc == SQLITE_ROW || rc == SQLITE_DONE ? CF_OK : store_error(ctx, rc, "look up a record");
+	sqlite3_finalize(st);
+	return s;
+}
+
+enum cf_status store_entry_by_dedupe(struct ctx *ctx, const char *dedupe, int64_t *id)
+{
+	return id_query(ctx, "SELECT id FROM entries WHERE dedupe = ?1", dedupe, id);
+}
+
+/* The thread of the newest parent that is this client's own entry. */
+static enum cf_status find_thread(struct ctx *ctx, int64_t client, const char *parents,
+				  int64_t *thread)
+{
+	sqlite3_stmt *st = NULL;
+	enum cf_status s;
+	char *copy, *save = NULL, *ids[256];
+	size_t n = 0;
+
+	*thread = 0;
+	if (parents == NULL || *parents == '\0')
+		return CF_OK;
+	copy = strdup(parents);
+	if (copy == NULL)
+		return CF_ERR_NOMEM;
+	for (char *t = strtok_r(copy, " ", &save); t && n < 256; t = strtok_r(NULL, " ", &save))
+		ids[n++] = t;
+	s = store_prepare(ctx, "SELECT thread_id FROM entries WHERE client_id = ?1 AND message_id = ?2 "
+			  "ORDER BY id LIMIT 1", &st);
+	/* In-Reply-To comes first in the list; it names the direct parent. */
+	for (size_t i = 0; s == CF_OK && i < n && *thread == 0; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, client);
+		sqlite3_bind_text(st, 2, ids[i], -1, SQLITE_STATIC);
+		int rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			*thread = sqlite3_column_int64(st, 0);
+		else if (rc != SQLITE_DONE)
+			s = store_error(ctx, rc, "find a thread");
+	}
+	sqlite3_finalize(st);
+	free(copy);
+	return s;
+}
+
+enum cf_status store_entry_insert(struct ctx *ctx, const struct new_entry *e, int64_t *id,
+				  int64_t *thread)
+{
+	sqlite3_stmt *st = NULL;
+	enum cf_status s;
+	char now[32];
+
+	s = find_thread(ctx, e->client_id, e->parents, thread);
+	if (s != CF_OK)
+		return s;
+	time_format_iso(ctx->now, now, sizeof now);
+	s = store_prepare(ctx, "INSERT INTO entries(client_id, thread_id, direction, message_id, "
+			  "received_at, signer, dedupe, content) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", &st);
+	if (s != CF_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, e->client_id);
+	sqlite3_bind_int64(st, 2, *thread);
+	sqlite3_bind_text(st, 3, e->direction, -1, SQLITE_STATIC);
+	if (e->message_id)
+		sqlite3_bind_text(st, 4, e->message_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, now, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, e->signer ? e->signer : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, e->dedupe, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 8, e->blob, (int)e->blob_len, SQLITE_STATIC);
+	s = store_step_done(ctx, st, "store an entry");
+	sqlite3_finalize(st);
+	st = NULL;
+	if (s != CF_OK)
+		return s;
+	*id = sqlite3_last_insert_rowid(ctx->db);
+	if (*thread == 0) {
+		*thread = *id;
+		s = store_prepare(ctx, "UPDATE entries SET thread_id = id WHERE id = ?1", &st);
+		if (s == CF_OK) {
+			sqlite3_bind_int64(st, 1, *id);
+			s = store_step_done(ctx, st, "start a thread");
+		}
+		sqlite3_finalize(st);
+		st = NULL;
+	}
+	if (s == CF_OK && e->natts)
+		s = store_prepare(ctx, "INSERT INTO attachments(entry_id, idx) VALUES (?1, ?2)", &st);
+	for (size_t i = 0; s == CF_OK && i < e->natts; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, *id);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
+		s = store_step_done(ctx, st, "store an attachment");
+	}
+	sqlite3_finalize(st);
+	return s;
+}
+
+enum cf_status store_quarantine_insert(struct ctx *ctx, const struct new_quarantine *q,
+				       int64_t *id, int *duplicate)
+{
+	sqlite3_stmt *st = NULL;
+	enum cf_status s;
+	char now[32];
+
+	s = id_query(ctx, "SELECT id FROM quarantine WHERE dedupe = ?1", q->dedupe, id);
+	if (s != CF_OK || (*duplicate = *id != 0))
+		return s;
+	time_format_iso(ctx->now, now, sizeof now);
+	s = store_prepare(ctx, "INSERT INTO quarantine(reason, received_at, from_addr, message_id, "
+			  "detail, dedupe, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", &st);
+	if (s != CF_OK)
+		return s;
+	sqlite3_bind_text(st, 1, q->reason, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+	if (q->from)
+		sqlite3_bind_text(st, 3, q->from, -1, SQLITE_STATIC);
+	if (q->message_id)
+		sqlite3_bind_text(st, 4, q->message_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, q->detail ? q->detail : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, q->dedupe, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 7, q->blob, (int)q->blob_len, SQLITE_STATIC);
+	s = store_step_done(ctx, st, "quarantine a message");
+	sqlite3_finalize(st);
+	if (s == CF_OK)
+		*id = sqlite3_last_insert_rowid(ctx->db);
+	return s;
+}
+
+enum cf_status store_spool_is_done(struct ctx *ctx, const char *name, int *done)
+{
+	int64_t one;
+	enum cf_status s = id_query(ctx, "SELECT 1 FROM spool_done WHERE name = ?1", name, &one);
+
+	*done = one != 0;
+	return s;
+}
+
+enum cf_status store_spool_mark_done(struct ctx *ctx, const char *name, const char *outcome)
+{
+	sqlite3_stmt *st = NULL;
+	enum cf_status s;
+	char now[32];
+
+	time_format_iso(ctx->now, now, sizeof now);
+	s = store_prepare(ctx, "INSERT OR IGNORE INTO spool_done(name, outcome, done_at) VALUES (?1, ?2, ?3)",
+			  &st);
+	if (s != CF_OK)
+		return s;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, outcome, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
+	s = store_step_done(ctx, st, "mark a spool file done");
+	sqlite3_finalize(st);
+	return s;
+}

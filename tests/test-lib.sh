@@ -1,0 +1,176 @@
+# test-lib.sh: a small hermetic harness with TAP output, in the manner of
+# git's t/test-lib.sh.  A test script sources this file, calls
+# test_expect_success and friends, and ends with test_done.
+#
+# Every script gets its own trash directory under a short path (GnuPG's
+# sockets must fit in sun_path) and a clean environment: fixed locale and
+# timezone, HOME inside the trash, no inherited CONFIDANT_* variables.
+
+set -u
+
+# Resolve where we are before anything changes the directory.
+TEST_SRCDIR=${srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+case $TEST_SRCDIR in /*) ;; *) TEST_SRCDIR=$(cd "$TEST_SRCDIR" && pwd) ;; esac
+case $TEST_SRCDIR in */tests) TEST_SRCDIR=${TEST_SRCDIR%/tests} ;; esac
+TEST_BUILDDIR=${abs_top_builddir:-$(pwd)}
+TEST_DIR=$TEST_SRCDIR/tests
+CONFIDANT=${CONFIDANT:-$TEST_BUILDDIR/src/confidant}
+INTEROP_DIR=${INTEROP_DIR:-$TEST_SRCDIR/../shared/interop/thunderbird}
+export CONFIDANT TEST_DIR TEST_SRCDIR INTEROP_DIR
+
+LANG=C.UTF-8
+LC_ALL=C.UTF-8
+TZ=UTC
+export LANG LC_ALL TZ
+unset CONFIDANT_HOME CONFIDANT_NOW CONFIDANT_CRASH_AT GNUPGHOME VISUAL EDITOR MAIL
+unset MAILCHECK MUTT NEOMUTT
+
+test_name=$(basename "$0" .sh)
+TRASH=$(mktemp -d "/tmp/cf.XXXXXX")
+HOME=$TRASH/home
+mkdir -p "$HOME"
+export HOME TRASH
+cd "$TRASH" || exit 1
+
+test_count=0
+test_failed=0
+test_skipped=0
+test_cleanups=""
+
+# Registers a command to run when the script ends, whatever happens.
+test_at_end() {
+	test_cleanups="$1
+$test_cleanups"
+}
+
+test_cleanup_all() {
+	status=$?
+	cd /
+	printf '%s\n' "$test_cleanups" | while IFS= read -r c; do
+		[ -n "$c" ] && eval "$c" >/dev/null 2>&1
+	done
+	if [ "${TEST_KEEP_TRASH:-}" = "" ] && [ "$test_failed" = 0 ]; then
+		rm -rf "$TRASH"
+	else
+		echo "# trash kept in $TRASH"
+	fi
+	exit $status
+}
+trap test_cleanup_all EXIT
+
+say() { echo "# $*"; }
+
+# Runs the body in a subshell so that a failing command does not end the
+# script, and shows its output only when it failed (or when verbose).
+test_run_() {
+	out=$TRASH/.out.$test_count
+	( set -e; cd "$TRASH"; eval "$1" ) >"$out" 2>&1
+	rc=$?
+	return $rc
+}
+
+test_expect_success() {
+	if [ $# = 3 ]; then
+		prereq=$1; shift
+		if ! test_have_prereq "$prereq"; then
+			test_skip_ "$1" "missing $prereq"
+			return 0
+		fi
+	fi
+	test_count=$((test_count + 1))
+	if test_run_ "$2"; then
+		echo "ok $test_count - $1"
+		[ -n "${TEST_VERBOSE:-}" ] && sed 's/^/#   /' "$TRASH/.out.$test_count"
+	else
+		test_failed=$((test_failed + 1))
+		echo "not ok $test_count - $1"
+		sed 's/^/#   /' "$TRASH/.out.$test_count" | tail -n 40
+	fi
+	rm -f "$TRASH/.out.$test_count"
+}
+
+test_skip_() {
+	test_count=$((test_count + 1))
+	test_skipped=$((test_skipped + 1))
+	echo "ok $test_count # skip $1 ($2)"
+}
+
+# Prerequisites are set with test_set_prereq NAME.
+test_prereqs=" "
+test_set_prereq() { test_prereqs="$test_prereqs$1 "; }
+test_have_prereq() {
+	case $test_prereqs in *" $1 "*) return 0 ;; esac
+	return 1
+}
+
+# Skip the whole script (for example when a real tool is absent).
+skip_all() {
+	echo "1..0 # SKIP $*"
+	test_failed=0
+	exit 0
+}
+
+test_done() {
+	echo "1..$test_count"
+	if [ "$test_failed" -gt 0 ]; then
+		exit 1
+	fi
+	exit 0
+}
+
+# test_expect_code CODE CMD...: runs CMD and fails unless it exits with CODE.
+test_expect_code() {
+	want=$1; shift
+	"$@"
+	got=$?
+	if [ "$got" != "$want" ]; then
+		echo "test_expect_code: '$*' exited $got, wanted $want" >&2
+		return 1
+	fi
+	return 0
+}
+
+# test_must_fail CMD...: CMD must exit non-zero, and not by a signal.
+test_must_fail() {
+	"$@"
+	got=$?
+	if [ "$got" = 0 ]; then
+		echo "test_must_fail: '$*' succeeded" >&2
+		return 1
+	fi
+	if [ "$got" -gt 128 ]; then
+		echo "test_must_fail: '$*' died of signal $((got - 128))" >&2
+		return 1
+	fi
+	return 0
+}
+
+test_cmp() {
+	diff -u "$1" "$2"
+}
+
+# Fails with a message naming the file when PATTERN is absent.
+test_grep() {
+	if ! grep -q -- "$1" "$2"; then
+		echo "test_grep: '$1' not found in $2:" >&2
+		head -n 40 "$2" >&2
+		return 1
+	fi
+}
+
+# A fixed clock for everything that reads it.
+CONFIDANT_NOW=2026-03-02T10:00:00Z
+export CONFIDANT_NOW
+
+confidant() { "$CONFIDANT" "$@"; }
+
+# SQL against a practice database, read-only.
+db_query() {
+	sqlite3 -batch -noheader "file:$1/confidant.db?mode=ro" "$2"
+}
+
+command -v sqlite3 >/dev/null 2>&1 && test_set_prereq SQLITE3
+[ -d "$INTEROP_DIR/eml" ] && test_set_prereq INTEROP
+command -v neomutt >/dev/null 2>&1 && command -v tmux >/dev/null 2>&1 && test_set_prereq NEOMUTT
+[ "$(id -u)" = 0 ] && test_set_prereq ROOT
+true

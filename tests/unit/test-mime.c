@@ -1,0 +1,129 @@
+/* test-mime.c: the bounded MIME scanner (limits pre-scan), headers,
+ * decoding, HTML to text. */
+#include <stdlib.h>
+
+#include "mime.h"
+#include "unit.h"
+
+static struct mime_limits lim = { 32, 1000 };
+
+static enum mime_verdict parse(const char *msg, struct mime_part **root, char *why)
+{
+	enum mime_verdict v = MIME_OK;
+
+	if (mime_parse(msg, strlen(msg), &lim, root, &v, why, 160) < 0)
+		return (enum mime_verdict)-1;
+	return v;
+}
+
+static char *nested(int levels)
+{
+	size_t cap = (size_t)levels * 120 + 200;
+	char *m = malloc(cap), *p = m;
+
+	p += sprintf(p, "From: a@b.example\r\n");
+	for (int i = 0; i < levels; i++)
+		p += sprintf(p, "Content-Type: multipart/mixed; boundary=\"b%d\"\r\n\r\n--b%d\r\n", i, i);
+	p += sprintf(p, "Content-Type: text/plain\r\n\r\ndeep\r\n");
+	for (int i = levels - 1; i >= 0; i--)
+		p += sprintf(p, "--b%d--\r\n", i);
+	return m;
+}
+
+int main(void)
+{
+	struct mime_part *root = NULL;
+	char why[160];
+	struct buf b = BUF_INIT;
+
+	ok(parse("From: a@b.example\r\nSubject: hi\r\n\r\nbody\r\n", &root, why) == MIME_OK &&
+	   strcmp(root->type, "text/plain") == 0, "plain message defaults to text/plain");
+	is_str(mime_header(root, "subject"), " hi", "header lookup is case-insensitive, value raw");
+	mime_free(root);
+
+	ok(parse("From - Thu, 06 Apr 2023 05:20:15 GMT\nFrom: a@b.example\nContent-Type: text/plain\n\nx\n",
+		 &root, why) == MIME_OK && mime_header_count(root, "From") == 1,
+	   "a leading mbox From line is skipped");
+	mime_free(root);
+
+	ok(parse("From: a@b.example\r\nContent-Type: multipart/mixed; boundary=\"\\\"\"\r\n\r\n--\"\r\n\r\nx\r\n--\"--\r\n",
+		 &root, why) == MIME_MALFORMED && root == NULL, "a boundary of one quote is malformed");
+	ok(parse("From: a@b.example\r\nContent-Type: multipart/mixed\r\n\r\nx\r\n", &root, why) == MIME_MALFORMED,
+	   "a multipart without boundary is malformed");
+	ok(parse("From: a@b.example\r\nContent-Type: multipart/mixed; boundary=zz\r\n\r\nno delimiters\r\n",
+		 &root, why) == MIME_MALFORMED, "a multipart without delimiters is malformed");
+	ok(parse("From: a\0b@x\r\n\r\nx", &root, why) == MIME_OK, "strlen stops at NUL (C string test)");
+	mime_free(root);
+	{
+		static const char nul[] = "From: a@b\r\nX: a\0b\r\n\r\nx";
+		enum mime_verdict v;
+		ok(mime_parse(nul, sizeof nul - 1, &lim, &root, &v, why, sizeof why) == 0 &&
+		   v == MIME_MALFORMED, "a NUL byte in a header is malformed");
+	}
+
+	char *m = nested(31);
+	ok(parse(m, &root, why) == MIME_OK, "31 levels of nesting pass");
+	mime_free(root);
+	free(m);
+	m = nested(20000);
+	ok(parse(m, &root, why) == MIME_TOO_LARGE, "20,000 levels of nesting are too large: %s", why);
+	free(m);
+
+	{
+		struct buf flood = BUF_INIT;
+		buf_puts(&flood, "From: a@b.example\r\nContent-Type: multipart/mixed; boundary=f\r\n\r\n");
+		for (int i = 0; i < 1500; i++)
+			buf_puts(&flood, "--f\r\n\r\nx\r\n");
+		buf_puts(&flood, "--f--\r\n");
+		ok(parse(flood.data, &root, why) == MIME_TOO_LARGE, "1,500 parts are too many");
+		buf_release(&flood);
+	}
+
+	ok(parse("From: a@b.example\r\nContent-Type: multipart/mixed; boundary=\"x y\"\r\n\r\n"
+		 "pre\r\n--x y\r\nContent-Type: text/plain; charset=iso-8859-1\r\n"
+		 "Content-Transfer-Encoding: quoted-printable\r\n\r\nGr=FC=DFe\r\n"
+		 "--x y\r\nContent-Type: application/octet-stream\r\n"
+		 "Content-Disposition: attachment; filename=\"a.bin\"\r\n"
+		 "Content-Transfer-Encoding: base64\r\n\r\nAAEC/w==\r\n--x y--\r\nepilogue\r\n",
+		 &root, why) == MIME_OK && root->nchildren == 2, "multipart with two parts");
+	buf_reset(&b);
+	ok(mime_text_utf8(root->children[0], &b) == 0, "quoted-printable latin-1 decodes");
+	is_str(b.data, "Gr\xc3\xbc\xc3\x9f" "e", "and converts to UTF-8");
+	buf_reset(&b);
+	ok(mime_decode_body(root->children[1], &b) == 0 && b.len == 4 &&
+	   memcmp(b.data, "\x00\x01\x02\xff", 4) == 0, "base64 attachment decodes to its bytes");
+	ok(root->children[1]->is_attachment, "disposition attachment");
+	is_str(root->children[1]->filename, "a.bin", "filename");
+	mime_free(root);
+
+	{
+		size_t n;
+		char *addr;
+		ok(mime_parse_mailboxes(" \"alice@client.example\" <eve@evil.example>", &n, &addr) == 0 &&
+		   n == 1, "a display name that looks like an address");
+		is_str(addr, "eve@evil.example", "the address is the addr-spec, not the display name");
+		free(addr);
+		ok(mime_parse_mailboxes(" a@x.example, b@y.example", &n, &addr) == 0 && n == 2,
+		   "two mailboxes are counted");
+		free(addr);
+	}
+	{
+		char *s = mime_decode_header(" =?utf-8?q?Hello=0D=0ABcc:_x?=");
+		ok(s && strchr(s, '\r') == NULL && strchr(s, '\n') == NULL,
+		   "encoded CR/LF never survives decoding: '%s'", s ? s : "");
+		free(s);
+	}
+	{
+		char *ids = mime_all_msgids(" <a@x> junk <b@y>");
+		is_str(ids, "a@x b@y", "message ids");
+		free(ids);
+	}
+	buf_reset(&b);
+	static const char html[] = "<p>Hi &amp; <b>bye</b></p><script>alert(1)</script><img src=\"http://x/\">&#233;";
+	ok(html_to_text(html, sizeof html - 1, &b) == 0,
+	   "HTML converts");
+	ok(b.data && strstr(b.data, "Hi & bye") && !strstr(b.data, "alert") && !strstr(b.data, "http") &&
+	   strstr(b.data, "\xc3\xa9"), "tags and scripts dropped, entities decoded: '%s'", b.data ? b.data : "");
+	buf_release(&b);
+	return unit_done();
+}
