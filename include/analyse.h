@@ -18,6 +18,7 @@ struct analyse_opts {
 	struct mime_limits limits;
 	size_t max_decrypted;
 	int vouched;     /* quarantine release: extract what can be, skip identity rules */
+	const char *practice_key;  /* for telling a broken message from a broken gpg-agent */
 };
 
 enum cf_status analyse_message(struct ctx *ctx, struct crypto *c, const char *msg, size_t len,

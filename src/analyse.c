@@ -375,6 +375,26 @@ static int root_ciphertext(const struct mime_part *root, struct buf *cipher, int
 	return 0;
 }
 
+/* Line breaks become LF; the trailing blank lines of a part go. */
+static void text_normalise(char *s)
+{
+	char *r = s, *w = s;
+
+	if (s == NULL)
+		return;
+	while (*r) {
+		if (r[0] == '\r') {
+			*w++ = '\n';
+			r += r[1] == '\n' ? 2 : 1;
+			continue;
+		}
+		*w++ = *r++;
+	}
+	while (w > s && (w[-1] == '\n' || w[-1] == ' ' || w[-1] == '\t'))
+		w--;
+	*w = '\0';
+}
+
 static void dedupe_key(struct facts *f, const struct buf *plain)
 {
 	struct sha256_ctx sc;
@@ -398,6 +418,7 @@ static enum cf_status clear_content(const struct mime_part *root, struct facts *
 		return CF_ERR_NOMEM;
 	}
 	f->body = buf_detach(&text, NULL);
+	text_normalise(f->body);
 	return CF_OK;
 }
 
@@ -463,6 +484,12 @@ enum cf_status analyse_message(struct ctx *ctx, struct crypto *c, const char *ms
 		facts_reject(f, "too-large", "%s", dr.why);
 		goto out;
 	case DEC_FAILED:
+		/* Only blame the message once we know our own key still works:
+		 * a dead gpg-agent must mean "try again later", not quarantine. */
+		if (o->practice_key && crypto_self_test(ctx, c, o->practice_key) != CF_OK) {
+			st = CF_ERR_TEMP;
+			goto out;
+		}
 		facts_reject(f, "decrypt-failed", "%s", dr.why);
 		goto out;
 	}
@@ -487,6 +514,7 @@ enum cf_status analyse_message(struct ctx *ctx, struct crypto *c, const char *ms
 			goto out;
 	}
 	dedupe_key(f, &plain);
+	text_normalise(f->body);
 out:
 	if (plain.data)
 		explicit_bzero(plain.data, plain.cap);

@@ -36,6 +36,7 @@ void ingest_opts(const struct ctx *ctx, struct analyse_opts *o)
 	o->limits.max_depth = (size_t)config_get_u64(ctx->cfg, "max_mime_depth");
 	o->limits.max_parts = (size_t)config_get_u64(ctx->cfg, "max_mime_parts");
 	o->max_decrypted = (size_t)config_get_u64(ctx->cfg, "max_decrypted_size");
+	o->practice_key = config_get(ctx->cfg, "practice_key");
 }
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -229,6 +230,8 @@ static enum cf_status check_identity(struct ctx *ctx, struct facts *f, struct pe
 		facts_reject(f, "address-mismatch", "the protected From differs from the outer From");
 		return CF_OK;
 	}
+	/* A signing subkey speaks for its primary key: record the pin. */
+	snprintf(f->signer, sizeof f->signer, "%s", client->fpr);
 	return CF_OK;
 }
 

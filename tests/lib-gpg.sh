@@ -7,6 +7,11 @@ command -v gpg >/dev/null 2>&1 || skip_all "gpg is not installed"
 
 GPG_ROOT=$TRASH/g
 KEYS=$TRASH/keys
+# The practice of a test lives here; set now, since test bodies run in
+# subshells and cannot export to later tests.
+PRACTICE=$TRASH/p
+CONFIDANT_HOME=$PRACTICE
+export PRACTICE CONFIDANT_HOME
 mkdir -p "$GPG_ROOT" "$KEYS"
 chmod 700 "$GPG_ROOT"
 
@@ -55,9 +60,6 @@ gpg_import() {
 # practice_init [ADDRESS]: a practice home in $PRACTICE with a generated key.
 # Exports CONFIDANT_HOME and leaves the public key in $KEYS/practice.pub.
 practice_init() {
-	PRACTICE=$TRASH/p
-	CONFIDANT_HOME=$PRACTICE
-	export PRACTICE CONFIDANT_HOME
 	"$CONFIDANT" init --address "${1:-practice@clinic.example}" \
 		--generate-key --name "Test Practice" >"$TRASH/practice.fpr" || return 1
 	GNUPGHOME=$PRACTICE/gnupg gpg --batch --armor --export >"$KEYS/practice.pub"
