@@ -1,0 +1,65 @@
+#!/bin/bash
+# Nothing in the clear at rest: no file of the home but gnupg/ holds any
+# journal text, whether the message was stored, quarantined or is spooled.
+. "$(dirname "$0")/test-lib.sh"
+. "$TEST_DIR/lib-gpg.sh"
+
+CANARY=Kanarienvogel7Q3zX
+
+# grep for the canary and for its base64 and quoted-printable-free forms.
+no_canary_at_rest() {
+	sync
+	if grep -rla --exclude-dir=gnupg "$CANARY" "$PRACTICE"; then
+		echo "canary found in the files above" >&2
+		return 1
+	fi
+	return 0
+}
+
+test_expect_success 'setup' '
+	practice_init &&
+	gpg_user thera thera@clinic.example &&
+	gpg_user alice alice@client.example &&
+	confidant therapist add thera --email thera@clinic.example --key "$KEYS/thera.pub" &&
+	confidant client add alice --email alice@client.example --key "$KEYS/alice.pub" --therapist thera
+'
+
+test_expect_success 'an entry with the canary in subject, body, attachment name and content' '
+	printf "attachment text %s\n" "$CANARY" >"$CANARY.txt" &&
+	compose_entry alice alice@client.example "Subject $CANARY" "Body $CANARY" \
+		canary1@client.example "$CANARY.txt" >m1.eml &&
+	grep -q "$CANARY" m1.eml &&
+	confidant deliver <m1.eml &&
+	confidant journal alice --json >j.json &&
+	grep -q "Body $CANARY" j.json && grep -q "Subject $CANARY" j.json &&
+	grep -q "\"filename\":\"$CANARY.txt\"" j.json &&
+	no_canary_at_rest
+'
+
+test_expect_success 'a plaintext message with the canary is quarantined, encrypted' '
+	printf "From: alice@client.example\r\nTo: practice@clinic.example\r\nSubject: %s\r\nMessage-ID: <plain@x>\r\n\r\nplain %s\r\n" \
+		"$CANARY" "$CANARY" >m2.eml &&
+	confidant deliver <m2.eml &&
+	confidant quarantine list --json >q.json &&
+	grep -q "not-encrypted" q.json && ! grep -q "$CANARY" q.json &&
+	no_canary_at_rest
+'
+
+test_expect_success 'a message left in the spool by a crash is encrypted there too' '
+	compose_entry alice alice@client.example "Spooled $CANARY" "Spooled body $CANARY" spooled@client.example >m3.eml &&
+	CONFIDANT_CRASH_AT=after-spool test_expect_code 137 confidant deliver <m3.eml &&
+	test "$(ls "$PRACTICE/spool/new" | wc -l)" = 1 &&
+	no_canary_at_rest &&
+	confidant deliver --retry &&
+	test "$(ls "$PRACTICE/spool/new" | wc -l)" = 0 &&
+	no_canary_at_rest
+'
+
+test_expect_success 'the database holds only routing data in plain columns' '
+	db_query "$PRACTICE" "SELECT typeof(content) FROM entries" | sort -u >types &&
+	echo blob >expect && test_cmp expect types &&
+	db_query "$PRACTICE" "SELECT hex(substr(content, 1, 1)) FROM entries" | sort -u >first &&
+	grep -Eq "^(84|85|C1)$" first
+'
+
+test_done

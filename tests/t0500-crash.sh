@@ -1,0 +1,115 @@
+#!/bin/bash
+# Nothing is lost, nothing is stored twice: a kill at each step of deliver
+# followed by a retry stores exactly one copy; transient faults exit 75
+# with nothing half-written, and a later delivery stores the message.
+. "$(dirname "$0")/test-lib.sh"
+. "$TEST_DIR/lib-gpg.sh"
+
+entries() { db_query "$PRACTICE" "SELECT count(*) FROM entries WHERE message_id = '$1'"; }
+quarantined() { db_query "$PRACTICE" "SELECT count(*) FROM quarantine WHERE message_id = '$1'"; }
+spooled() { ls "$PRACTICE/spool/new" | wc -l; }
+
+test_expect_success 'setup' '
+	practice_init &&
+	gpg_user thera thera@clinic.example &&
+	gpg_user alice alice@client.example &&
+	confidant therapist add thera --email thera@clinic.example --key "$KEYS/thera.pub" &&
+	confidant client add alice --email alice@client.example --key "$KEYS/alice.pub" --therapist thera
+'
+
+for step in after-spool in-transaction after-commit; do
+	test_expect_success "killed $step, then deliver --retry: stored once" '
+		compose_entry alice alice@client.example "Crash $step" "text $step" "r-$step@client.example" >m.eml &&
+		CONFIDANT_CRASH_AT=$step test_expect_code 137 confidant deliver <m.eml &&
+		test "$(spooled)" = 1 &&
+		confidant deliver --retry &&
+		test "$(spooled)" = 0 &&
+		test "$(entries "r-$step@client.example")" = 1 &&
+		confidant deliver --retry &&
+		test "$(entries "r-$step@client.example")" = 1
+	'
+
+	test_expect_success "killed $step, then the MTA delivers again: stored once" '
+		compose_entry alice alice@client.example "Again $step" "more $step" "m-$step@client.example" >m.eml &&
+		CONFIDANT_CRASH_AT=$step test_expect_code 137 confidant deliver <m.eml &&
+		confidant deliver <m.eml &&
+		test "$(spooled)" = 0 &&
+		test "$(entries "m-$step@client.example")" = 1
+	'
+
+	test_expect_success "killed $step on a quarantined message: quarantined once" '
+		printf "From: alice@client.example\r\nSubject: plain\r\nMessage-ID: <q-$step@x>\r\n\r\nplain $step\r\n" >q.eml &&
+		CONFIDANT_CRASH_AT=$step test_expect_code 137 confidant deliver <q.eml &&
+		confidant deliver --retry &&
+		confidant deliver <q.eml &&
+		test "$(spooled)" = 0 &&
+		test "$(quarantined "q-$step@x")" = 1
+	'
+done
+
+test_expect_success 'a kill mid-transaction leaves no partial rows' '
+	compose_entry alice alice@client.example "Partial" "p" "partial@client.example" "$KEYS/thera.pub" >p.eml &&
+	CONFIDANT_CRASH_AT=in-transaction test_expect_code 137 confidant deliver <p.eml &&
+	test "$(entries partial@client.example)" = 0 &&
+	db_query "$PRACTICE" "SELECT count(*) FROM attachments a LEFT JOIN entries e ON e.id = a.entry_id WHERE e.id IS NULL" >orphans &&
+	test "$(cat orphans)" = 0 &&
+	confidant deliver --retry && test "$(entries partial@client.example)" = 1
+'
+
+test_expect_success 'a spool file held by a living delivery is left to it' '
+	compose_entry alice alice@client.example "Held" "h" "held@client.example" >h.eml &&
+	CONFIDANT_CRASH_AT=after-spool test_expect_code 137 confidant deliver <h.eml &&
+	f=$(ls "$PRACTICE/spool/new") &&
+	( flock -x 9; touch locked; sleep 3 ) 9<"$PRACTICE/spool/new/$f" &
+	while [ ! -e locked ]; do sleep 0.05; done &&
+	confidant deliver --retry &&
+	test "$(entries held@client.example)" = 0 && test "$(spooled)" = 1 &&
+	wait &&
+	confidant deliver --retry && test "$(entries held@client.example)" = 1
+'
+
+test_expect_success 'gpg-agent unavailable: exit 75, nothing stored, nothing quarantined' '
+	GNUPGHOME=$PRACTICE/gnupg gpgconf --kill all &&
+	echo "agent-program /nonexistent/gpg-agent" >"$PRACTICE/gnupg/gpg.conf" &&
+	compose_entry alice alice@client.example "Agent" "a" "agent@client.example" >a.eml &&
+	test_expect_code 75 confidant deliver <a.eml &&
+	test "$(entries agent@client.example)" = 0 &&
+	test "$(quarantined agent@client.example)" = 0 &&
+	test "$(spooled)" = 0 &&
+	rm "$PRACTICE/gnupg/gpg.conf" &&
+	confidant deliver <a.eml && test "$(entries agent@client.example)" = 1
+'
+
+# Permissions do not bind root: the remaining faults run as a plain user.
+if test_have_prereq ROOT && { id cftest >/dev/null 2>&1 || useradd -r -M -d /nonexistent -s /usr/sbin/nologin cftest; }; then
+	test_set_prereq USER
+fi
+as_user() {
+	runuser -u cftest -- env CONFIDANT_HOME="$PRACTICE" CONFIDANT_NOW="$CONFIDANT_NOW" \
+		HOME=/nonexistent "$CONFIDANT" "$@"
+}
+
+test_expect_success USER 'an unwritable database: exit 75, then delivered once the fault is gone' '
+	GNUPGHOME=$PRACTICE/gnupg gpgconf --kill all &&
+	chown -R cftest "$PRACTICE" && chmod 711 "$TRASH" &&
+	compose_entry alice alice@client.example "RO" "ro" "ro@client.example" >ro.eml &&
+	chmod 400 "$PRACTICE/confidant.db" &&
+	test_expect_code 75 as_user deliver <ro.eml 2>err &&
+	grep -q "database" err &&
+	chmod 600 "$PRACTICE/confidant.db" &&
+	test "$(entries ro@client.example)" = 0 && test "$(spooled)" = 0 &&
+	as_user deliver <ro.eml && test "$(entries ro@client.example)" = 1
+'
+
+test_expect_success USER 'an unwritable spool: exit 75, nothing stored' '
+	compose_entry alice alice@client.example "Spool" "s" "sp@client.example" >sp.eml &&
+	chmod 500 "$PRACTICE/spool/tmp" &&
+	test_expect_code 75 as_user deliver <sp.eml 2>err &&
+	grep -q "spool" err &&
+	chmod 700 "$PRACTICE/spool/tmp" &&
+	test "$(entries sp@client.example)" = 0 &&
+	as_user deliver <sp.eml && test "$(entries sp@client.example)" = 1 &&
+	GNUPGHOME=$PRACTICE/gnupg runuser -u cftest -- gpgconf --kill all
+'
+
+test_done
