@@ -24,4 +24,7 @@ struct analyse_opts {
 enum cf_status analyse_message(struct ctx *ctx, struct crypto *c, const char *msg, size_t len,
 			       const struct analyse_opts *o, struct facts *f);
 
+/* From, Message-ID and the like from the top header block alone. */
+void analyse_headers_only(const char *msg, size_t len, struct facts *f);
+
 #endif

@@ -57,6 +57,13 @@ int mime_parse(const char *msg, size_t len, const struct mime_limits *lim,
 	       struct mime_part **root, enum mime_verdict *verdict, char *why, size_t whylen);
 void mime_free(struct mime_part *p);
 
+/*
+ * Only the top header block, whatever the rest looks like: for recording
+ * From and Message-ID of a message that is quarantined as malformed or too
+ * large.  On a header the scanner refuses, the fields before it are kept.
+ */
+int mime_top_headers(const char *msg, size_t len, struct mime_part **out);
+
 /* The first header of that name (case-insensitive), or NULL. */
 const char *mime_header(const struct mime_part *p, const char *name);
 size_t mime_header_count(const struct mime_part *p, const char *name);

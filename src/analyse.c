@@ -134,6 +134,15 @@ static int outer_facts(const struct mime_part *root, struct facts *f)
 	return 0;
 }
 
+void analyse_headers_only(const char *msg, size_t len, struct facts *f)
+{
+	struct mime_part *top = NULL;
+
+	if (mime_top_headers(msg, len, &top) == 0 && top)
+		outer_facts(top, f);
+	mime_free(top);
+}
+
 static int add_attachment(struct facts *f, const struct mime_part *p)
 {
 	struct buf data = BUF_INIT;
@@ -438,6 +447,7 @@ enum cf_status analyse_message(struct ctx *ctx, struct crypto *c, const char *ms
 		return CF_ERR_NOMEM;
 	if (mv != MIME_OK) {
 		facts_reject(f, mv == MIME_TOO_LARGE ? "too-large" : "malformed", "%s", why);
+		analyse_headers_only(msg, len, f);
 		goto out;
 	}
 	outer_facts(root, f);

@@ -463,13 +463,14 @@ static void assess_signatures(gpgme_verify_result_t vr, int newsig, struct sig_r
 		return;
 	}
 	if (s->status != 0 || (s->summary & SIG_BAD_BITS) || s->wrong_key_usage) {
+		const char *why = s->status ? gpgme_strerror(s->status)
+				: (s->summary & GPGME_SIGSUM_KEY_REVOKED) ? "key revoked"
+				: (s->summary & GPGME_SIGSUM_KEY_EXPIRED) ? "key expired"
+				: (s->summary & GPGME_SIGSUM_SIG_EXPIRED) ? "signature expired"
+				: s->wrong_key_usage ? "key not meant for signing"
+				: "signature not acceptable";
 		res->verdict = SIG_BAD;
-		snprintf(res->why, sizeof res->why, "signature by %s: %s%s%s%s",
-			 s->fpr ? s->fpr : "?",
-			 s->status ? gpgme_strerror(s->status) : "",
-			 (s->summary & GPGME_SIGSUM_KEY_REVOKED) ? " key revoked" : "",
-			 (s->summary & GPGME_SIGSUM_KEY_EXPIRED) ? " key expired" : "",
-			 (s->summary & GPGME_SIGSUM_SIG_EXPIRED) ? " signature expired" : "");
+		snprintf(res->why, sizeof res->why, "signature by %s: %s", s->fpr ? s->fpr : "?", why);
 		return;
 	}
 	res->verdict = SIG_GOOD;
@@ -568,7 +569,7 @@ enum cf_status crypto_decrypt_verify(struct ctx *ctx, struct crypto *c, const vo
 		res->verdict = DEC_FAILED;
 		if (dr && dr->legacy_cipher_nomdc)
 			snprintf(res->why, sizeof res->why, "no integrity protection (legacy cipher without MDC)");
-		else if (err)
+		else if (err && gpgme_err_code(err) != GPG_ERR_DECRYPT_FAILED)
 			snprintf(res->why, sizeof res->why, "decryption failed: %s", gpgme_strerror(err));
 		else
 			snprintf(res->why, sizeof res->why, "decryption failed");

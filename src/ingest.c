@@ -343,6 +343,7 @@ enum cf_status ingest_process(struct ctx *ctx, const char *spool_name, const cha
 		memset(&f, 0, sizeof f);
 		facts_reject(&f, "too-large", "the message is larger than max_message_size (%llu bytes)",
 			     (unsigned long long)config_get_u64(ctx->cfg, "max_message_size"));
+		analyse_headers_only(raw, len, &f);
 	} else {
 		st = ingest_analyse_sandboxed(ctx, raw, len, &o, &f);
 		if (st != CF_OK)

@@ -425,6 +425,33 @@ int mime_parse(const char *msg, size_t len, const struct mime_limits *lim,
 	return 0;
 }
 
+int mime_top_headers(const char *msg, size_t len, struct mime_part **out)
+{
+	struct mime_limits lim = { 0, 1 };
+	char why[8];
+	struct scan s = { &lim, 0, MIME_OK, why, sizeof why, 0 };
+	struct mime_part *part;
+	const char *body;
+
+	*out = NULL;
+	if (len >= 5 && memcmp(msg, "From ", 5) == 0) {
+		const char *e = line_end(msg, msg + len);
+		size_t skip = e < msg + len ? (size_t)(e - msg) + 1 : len;
+		msg += skip;
+		len -= skip;
+	}
+	part = calloc(1, sizeof *part);
+	if (part == NULL)
+		return -1;
+	part->start = msg;
+	if (parse_headers(&s, part, msg, msg + len, &body) < 0 && s.nomem) {
+		mime_free(part);
+		return -1;
+	}
+	*out = part;
+	return 0;
+}
+
 void mime_free(struct mime_part *p)
 {
 	if (p == NULL)

@@ -120,11 +120,11 @@ test_done() {
 
 # test_expect_code CODE CMD...: runs CMD and fails unless it exits with CODE.
 test_expect_code() {
-	want=$1; shift
+	tec_want=$1; shift
 	"$@"
-	got=$?
-	if [ "$got" != "$want" ]; then
-		echo "test_expect_code: '$*' exited $got, wanted $want" >&2
+	tec_got=$?
+	if [ "$tec_got" != "$tec_want" ]; then
+		echo "test_expect_code: '$*' exited $tec_got, wanted $tec_want" >&2
 		return 1
 	fi
 	return 0
@@ -133,13 +133,13 @@ test_expect_code() {
 # test_must_fail CMD...: CMD must exit non-zero, and not by a signal.
 test_must_fail() {
 	"$@"
-	got=$?
-	if [ "$got" = 0 ]; then
+	tmf_got=$?
+	if [ "$tmf_got" = 0 ]; then
 		echo "test_must_fail: '$*' succeeded" >&2
 		return 1
 	fi
-	if [ "$got" -gt 128 ]; then
-		echo "test_must_fail: '$*' died of signal $((got - 128))" >&2
+	if [ "$tmf_got" -gt 128 ]; then
+		echo "test_must_fail: '$*' died of signal $((tmf_got - 128))" >&2
 		return 1
 	fi
 	return 0
