@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "analyse.h"
+#include "identity.h"
 #include "util.h"
 
 #define ARMOR_BEGIN "-----BEGIN PGP MESSAGE-----"
@@ -98,6 +99,7 @@ static int outer_facts(const struct mime_part *root, struct facts *f)
 {
 	const char *from = mime_header(root, "From"), *v;
 	struct buf parents = BUF_INIT;
+	size_t n_irt = 0;
 	char *ids;
 
 	f->from_count = mime_header_count(root, "From");
@@ -117,6 +119,9 @@ static int outer_facts(const struct mime_part *root, struct facts *f)
 	f->message_id = mime_first_msgid(mime_header(root, "Message-ID"));
 	if ((ids = mime_all_msgids(mime_header(root, "In-Reply-To"))) != NULL) {
 		buf_puts(&parents, ids);
+		n_irt = 1;
+		for (const char *p = ids; *p; p++)
+			n_irt += *p == ' ';
 		free(ids);
 	}
 	if ((ids = mime_all_msgids(mime_header(root, "References"))) != NULL) {
@@ -125,7 +130,17 @@ static int outer_facts(const struct mime_part *root, struct facts *f)
 		buf_puts(&parents, ids);
 		free(ids);
 	}
-	f->parents = parents.len ? buf_detach(&parents, NULL) : NULL;
+	/* Kept in the order threading tries them: the direct parent first. */
+	if (parents.len) {
+		char *copy = NULL, **order = thread_candidates(parents.data, n_irt, &copy);
+		struct buf ordered = BUF_INIT;
+		for (size_t i = 0; order && order[i]; i++)
+			buf_printf(&ordered, "%s%s", i ? " " : "", order[i]);
+		f->parents = ordered.len ? buf_detach(&ordered, NULL) : NULL;
+		buf_release(&ordered);
+		free(order);
+		free(copy);
+	}
 	buf_release(&parents);
 	if ((v = mime_header(root, "Date")) != NULL)
 		f->date = mime_decode_header(v);

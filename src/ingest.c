@@ -26,6 +26,7 @@
 
 #include "config.h"
 #include "home.h"
+#include "identity.h"
 #include "ingest.h"
 #include "store.h"
 #include "util.h"
@@ -204,34 +205,16 @@ next:
 /* The registry's part of the identity rules: signer and From address. */
 static enum cf_status check_identity(struct ctx *ctx, struct facts *f, struct person *client)
 {
-	enum cf_status st;
+	enum cf_status st = CF_OK;
 
 	if (f->reason[0])
 		return CF_OK;
 	st = store_client_by_key(ctx, f->signer, client);
-	if (st == CF_ERR_NOTFOUND) {
-		facts_reject(f, "unknown-signer", "signed by %s, which is no registered client's key",
-			     f->signer);
-		return CF_OK;
-	}
-	if (st != CF_OK)
+	if (st != CF_OK && st != CF_ERR_NOTFOUND)
 		return st;
-	if (f->from_mailboxes != 1 || f->from_addr == NULL) {
-		facts_reject(f, "address-mismatch", "the From header names %zu mailboxes; exactly one "
-			     "is required", f->from_mailboxes);
-		return CF_OK;
-	}
-	if (strcasecmp(f->from_addr, client->email) != 0) {
-		facts_reject(f, "address-mismatch", "From is not the registered address of client %s",
-			     client->handle);
-		return CF_OK;
-	}
-	if (f->inner_from && strcasecmp(f->inner_from, f->from_addr) != 0) {
-		facts_reject(f, "address-mismatch", "the protected From differs from the outer From");
-		return CF_OK;
-	}
-	/* A signing subkey speaks for its primary key: record the pin. */
-	snprintf(f->signer, sizeof f->signer, "%s", client->fpr);
+	if (identity_decide(f, client->handle, st == CF_OK ? client->email : NULL))
+		/* A signing subkey speaks for its primary key: record the pin. */
+		snprintf(f->signer, sizeof f->signer, "%s", client->fpr);
 	return CF_OK;
 }
 

@@ -302,7 +302,7 @@ static enum cf_status find_thread(struct ctx *ctx, int64_t client, const char *p
 		ids[n++] = t;
 	s = store_prepare(ctx, "SELECT thread_id FROM entries WHERE client_id = ?1 AND message_id = ?2 "
 			  "ORDER BY id LIMIT 1", &st);
-	/* In-Reply-To comes first in the list; it names the direct parent. */
+	/* Analysis lists them in the order to try: the direct parent first. */
 	for (size_t i = 0; s == CF_OK && i < n && *thread == 0; i++) {
 		sqlite3_reset(st);
 		sqlite3_bind_int64(st, 1, client);
