@@ -10,6 +10,8 @@
  * charsets) is libetpan's.
  */
 #include <ctype.h>
+#include <errno.h>
+#include <iconv.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,8 +77,10 @@ static int parse_headers(struct scan *s, struct mime_part *part, const char *p, 
 			p = e < end ? e + 1 : end;
 			break;
 		}
-		if (memchr(p, '\0', (size_t)(e - p)))
-			return scan_fail(s, MIME_MALFORMED, "NUL byte in a header");
+		if (memchr(p, '\0', (size_t)(e - p))) {
+			scan_fail(s, MIME_MALFORMED, "NUL byte in a header");
+			goto fail;
+		}
 		if (*p == ' ' || *p == '\t') {
 			/* A continuation line; before any field it is junk we skip. */
 			if (n > 0) {
@@ -97,15 +101,19 @@ static int parse_headers(struct scan *s, struct mime_part *part, const char *p, 
 		const char *colon = memchr(p, ':', (size_t)(e - p));
 		if (colon == NULL || colon == p) {
 			/* Not a field: RFC 5322 has no such line in a header block. */
-			if (n == 0 && part->depth == 0)
-				return scan_fail(s, MIME_MALFORMED, "the message does not start with a header");
+			if (n == 0 && part->depth == 0) {
+				scan_fail(s, MIME_MALFORMED, "the message does not start with a header");
+				goto fail;
+			}
 			p = e < end ? e + 1 : end;
 			continue;
 		}
 		if (n == cap) {
 			cap = cap ? cap * 2 : 16;
-			if (cap > 100000)
-				return scan_fail(s, MIME_TOO_LARGE, "too many header fields");
+			if (cap > 100000) {
+				scan_fail(s, MIME_TOO_LARGE, "too many header fields");
+				goto fail;
+			}
 			struct mime_header *nh = realloc(hs, cap * sizeof *hs);
 			if (nh == NULL)
 				goto nomem;
@@ -129,6 +137,11 @@ static int parse_headers(struct scan *s, struct mime_part *part, const char *p, 
 	part->nheaders = n;
 	*body = p;
 	return 0;
+fail:
+	/* The fields read so far stay with the part (mime_top_headers wants them). */
+	part->headers = hs;
+	part->nheaders = n;
+	return -1;
 nomem:
 	headers_free(hs, n);
 	s->nomem = 1;
@@ -537,10 +550,38 @@ int utf8_clean_append(struct buf *out, const char *s, size_t len)
 	return 0;
 }
 
+/* Converts from charset to UTF-8 with iconv; -1 when the charset is unknown
+ * or the text is not in it (the caller then keeps the valid UTF-8 it can). */
+static int to_utf8(const char *charset, const char *in, size_t len, struct buf *out)
+{
+	iconv_t cd = iconv_open("UTF-8", charset);
+	char chunk[4096];
+	char *ip = (char *)in;
+	size_t il = len;
+	int rc = 0;
+
+	if (cd == (iconv_t)-1)
+		return -1;
+	while (il > 0) {
+		char *op = chunk;
+		size_t ol = sizeof chunk;
+		size_t r = iconv(cd, &ip, &il, &op, &ol);
+		if (buf_append(out, chunk, sizeof chunk - ol) < 0) {
+			rc = -1;
+			break;
+		}
+		if (r == (size_t)-1 && errno != E2BIG) {
+			rc = -1;
+			break;
+		}
+	}
+	iconv_close(cd);
+	return rc;
+}
+
 int mime_text_utf8(const struct mime_part *p, struct buf *out)
 {
-	struct buf raw = BUF_INIT;
-	char *conv = NULL;
+	struct buf raw = BUF_INIT, conv = BUF_INIT;
 	int rc = -1;
 
 	if (mime_decode_body(p, &raw) < 0)
@@ -550,15 +591,13 @@ int mime_text_utf8(const struct mime_part *p, struct buf *out)
 		goto out;
 	}
 	if (p->charset && strcmp(p->charset, "utf-8") && strcmp(p->charset, "us-ascii") &&
-	    strcmp(p->charset, "utf8") &&
-	    charconv("utf-8", p->charset, raw.data, raw.len, &conv) == MAIL_CHARCONV_NO_ERROR && conv) {
-		rc = utf8_clean_append(out, conv, strlen(conv));
+	    strcmp(p->charset, "utf8") && to_utf8(p->charset, raw.data, raw.len, &conv) == 0) {
+		rc = utf8_clean_append(out, conv.data ? conv.data : "", conv.len);
 		goto out;
 	}
 	rc = utf8_clean_append(out, raw.data, raw.len);
 out:
-	if (conv)
-		charconv_buffer_free(conv);
+	buf_release(&conv);
 	buf_release(&raw);
 	return rc;
 }
