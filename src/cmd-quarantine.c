@@ -26,7 +26,8 @@ static int parse_id(const char *s, long long *id)
 	return *end == '\0' && errno == 0 && *id > 0 ? 0 : -1;
 }
 
-static void print_row_json(sqlite3_stmt *st, int first)
+/* One quarantine row as a JSON object; with message, the kept message too. */
+static void print_row_json(sqlite3_stmt *st, int first, const struct buf *message)
 {
 	static const char *const keys[] = { "reason", "date", "from", "message_id", "detail", "state" };
 
@@ -34,6 +35,10 @@ static void print_row_json(sqlite3_stmt *st, int first)
 	for (int i = 0; i < 6; i++) {
 		printf(",\"%s\":", keys[i]);
 		json_str(stdout, (const char *)sqlite3_column_text(st, i + 1));
+	}
+	if (message) {
+		printf(",\"message\":");
+		json_strn(stdout, message->data, message->len);
 	}
 	printf("}");
 }
@@ -70,7 +75,7 @@ static int q_list(struct ctx *ctx, int all, int json)
 		printf("[");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (json)
-			print_row_json(st, n == 0);
+			print_row_json(st, n == 0, NULL);
 		else
 			print_row_text(st);
 		n++;
@@ -124,9 +129,8 @@ static int q_show(struct ctx *ctx, long long id, int json)
 		goto out;
 	}
 	if (json) {
-		print_row_json(st, 1);
+		print_row_json(st, 1, &raw);
 		printf("\n");
-		/* Reopen the object to add the message: simpler to print a second form. */
 	} else {
 		print_row_text(st);
 		printf("\n");

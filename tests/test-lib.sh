@@ -26,7 +26,7 @@ unset CONFIDANT_HOME CONFIDANT_NOW CONFIDANT_CRASH_AT GNUPGHOME VISUAL EDITOR MA
 unset MAILCHECK MUTT NEOMUTT
 
 test_name=$(basename "$0" .sh)
-TRASH=$(mktemp -d "/tmp/cf.XXXXXX")
+TRASH=$(mktemp -d "/tmp/cf.XXXXXX") || { echo "Bail out! cannot make a trash directory"; exit 1; }
 HOME=$TRASH/home
 mkdir -p "$HOME"
 export HOME TRASH

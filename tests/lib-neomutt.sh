@@ -1,0 +1,347 @@
+# lib-neomutt.sh: a real NeoMutt composes PGP/MIME mail for the tests.
+#
+# Source after test-lib.sh and lib-gpg.sh.  neomutt_compose makes NeoMutt
+# write a signed and encrypted message (GPGME, PGP/MIME, combined
+# sign+encrypt) as one of the test people (their GnuPG home from gpg_home,
+# their key from gpg_user) to the practice, and leaves what NeoMutt handed
+# to $sendmail in a file.
+#
+# Why tmux: NeoMutt (Debian 12, 20220429) applies $crypt_autosign and
+# $crypt_autoencrypt only when it runs on a terminal; in batch mode (stdin
+# not a tty) the message goes out in clear.  So NeoMutt runs in a private
+# tmux server, and the test watches the screen with capture-pane and presses
+# `y` at the compose menu once it shows "Security: Sign, Encrypt (PGP/MIME)".
+# Nothing waits a fixed time: every wait is a bounded poll, and a failure
+# shows the screen.
+#
+# Keys are looked up at send time, after `y`.  The practice key is pinned
+# with a crypt-hook, because a search by address offers a key menu and then
+# asks "ID has undefined validity. Do you really want to use the key?" even
+# with trust-model always (GPGME reports the validity as unknown).  Should a
+# prompt appear anyway, it is answered once per screen.
+#
+# Isolation: NeoMutt runs with -n (no system neomuttrc), -F with a
+# neomuttrc of its own, and HOME set to its own directory in the trash;
+# tmux with -f of its own and a socket in the trash.
+
+NEOMUTT_TMUX_SOCK=$TRASH/.tmux.sock
+NEOMUTT_TIMEOUT=${NEOMUTT_TIMEOUT:-20}
+NEOMUTT_DIR=$TRASH/neomutt
+NEOMUTT_TO=${NEOMUTT_TO:-practice@clinic.example}
+
+neomutt_tmux() {
+	tmux -S "$NEOMUTT_TMUX_SOCK" -f "$NEOMUTT_DIR/tmux.conf" "$@"
+}
+
+neomutt_kill_tmux() {
+	[ -S "$NEOMUTT_TMUX_SOCK" ] || return 0
+	tmux -S "$NEOMUTT_TMUX_SOCK" kill-server
+	rm -f "$NEOMUTT_TMUX_SOCK"
+	return 0
+}
+# Registered here, at the top level: a test body runs in a subshell, and a
+# cleanup registered from there would be forgotten.
+test_at_end neomutt_kill_tmux
+
+mkdir -p "$NEOMUTT_DIR"
+# remain-on-exit keeps the last screen of a NeoMutt that exited, so a
+# failure can show it.  No status line: it would only add noise to the pane.
+cat >"$NEOMUTT_DIR/tmux.conf" <<'EOF'
+set -g remain-on-exit on
+set -g status off
+set -g default-terminal screen
+set -g history-limit 2000
+EOF
+
+# neomutt_compose [OPTIONS] NAME FROM SUBJECT BODY OUT
+#
+# NAME's NeoMutt composes a message From FROM, To the practice, with SUBJECT
+# and BODY (a string), signed with NAME's key and encrypted to the practice
+# key (imported into NAME's keyring here), and writes the message it would
+# have sent to OUT.  Options:
+#   -a FILE       attach FILE (repeatable)
+#   -i MSGID      In-Reply-To: <MSGID>, and References: <MSGID> unless -r
+#   -r REFS       References: REFS (message ids, with angle brackets)
+#   -t ADDR       To: ADDR instead of the practice address
+#   -P            write protected headers ($crypt_protected_headers_write),
+#                 so the real subject travels only inside the encryption
+neomutt_compose() {
+	nm_atts="" nm_irt="" nm_refs="" nm_to=$NEOMUTT_TO nm_protect=no
+	OPTIND=1
+	while getopts a:i:r:t:P nm_opt; do
+		case $nm_opt in
+		a) nm_atts="$nm_atts
+$OPTARG" ;;
+		i) nm_irt=$OPTARG ;;
+		r) nm_refs=$OPTARG ;;
+		t) nm_to=$OPTARG ;;
+		P) nm_protect=yes ;;
+		*) echo "neomutt_compose: bad option" >&2; return 1 ;;
+		esac
+	done
+	shift $((OPTIND - 1))
+	if [ $# != 5 ]; then
+		echo "neomutt_compose: usage: [-a FILE] [-i MSGID] [-r REFS] [-t ADDR] [-P] NAME FROM SUBJECT BODY OUT" >&2
+		return 1
+	fi
+	nm_name=$1 nm_from=$2 nm_subject=$3 nm_body=$4 nm_out=$5
+	case $nm_out in /*) ;; *) nm_out=$(pwd)/$nm_out ;; esac
+	nm_home=$(gpg_home "$nm_name")
+	nm_fpr=$(fpr_of "$nm_name") || return 1
+
+	gpg_import "$nm_name" "$KEYS/practice.pub" || {
+		echo "neomutt_compose: cannot import $KEYS/practice.pub for $nm_name" >&2
+		return 1
+	}
+	nm_pfpr=$(gpg --batch --no-tty --with-colons --show-keys "$KEYS/practice.pub" 2>/dev/null |
+		awk -F: '/^fpr:/ { print $10; exit }')
+	if [ -z "$nm_pfpr" ]; then
+		echo "neomutt_compose: no key in $KEYS/practice.pub" >&2
+		return 1
+	fi
+
+	# A fresh directory per message: a counter would not do, since every
+	# test body is a subshell and starts again from the parent's value.
+	nm_w=$(mktemp -d "$NEOMUTT_DIR/nmXXXXXX") || return 1
+	nm_sess=${nm_w##*/}
+	mkdir -p "$nm_w/folder"
+	rm -f "$nm_out"
+
+	# $sendmail: keep the message, and the arguments for diagnosis.
+	cat >"$nm_w/sendmail" <<EOF
+#!/bin/sh
+printf '%s\n' "\$*" >'$nm_w/sendmail.args'
+cat >'$nm_out.tmp' && mv '$nm_out.tmp' '$nm_out'
+EOF
+	chmod +x "$nm_w/sendmail"
+
+	# NeoMutt guesses the type of a file whose extension it does not know
+	# from its bytes, and random bytes pass for text/plain often enough
+	# (it then re-encodes them, line endings and all).  Binary test data
+	# should stay binary: NeoMutt reads ~/.mime.types first, and HOME is
+	# this directory for it.
+	printf 'application/octet-stream\tbin dat blob raw\n' >"$nm_w/.mime.types"
+
+	nm_domain=${nm_from#*@}
+	cat >"$nm_w/neomuttrc" <<EOF
+set folder="$nm_w/folder"
+set spoolfile=""
+set record=""
+set postponed="$nm_w/folder/postponed"
+set copy=no
+set hostname="$nm_domain"
+set from="$nm_from"
+set realname="$nm_name"
+set use_from=yes
+set use_envelope_from=no
+set sendmail="$nm_w/sendmail"
+set sendmail_wait=0
+set editor="true"
+set edit_headers=no
+set autoedit=no
+set signature=""
+set sig_dashes=no
+set abort_unmodified=no
+set abort_nosubject=no
+set abort_noattach=no
+set fast_reply=yes
+set charset="utf-8"
+set send_charset="utf-8"
+set header_cache=""
+set message_cachedir=""
+set tmpdir="$nm_w"
+set crypt_use_gpgme=yes
+set crypt_autosign=yes
+set crypt_autoencrypt=yes
+set crypt_replysign=yes
+set crypt_replyencrypt=yes
+set crypt_autopgp=yes
+set crypt_autosmime=no
+set smime_is_default=no
+set pgp_sign_as="$nm_fpr"
+set pgp_default_key="$nm_fpr"
+set pgp_self_encrypt=yes
+set crypt_confirmhook=no
+# The recipient key is pinned: no search by address, no key menu.
+crypt-hook "$nm_to" "$nm_pfpr"
+set crypt_protected_headers_write=$nm_protect
+set autocrypt=no
+set pgp_timeout=0
+set sleep_time=0
+EOF
+
+	{
+		printf 'From: %s <%s>\n' "$nm_name" "$nm_from"
+		printf 'To: %s\n' "$nm_to"
+		printf 'Subject: %s\n' "$nm_subject"
+		if [ -n "$nm_irt" ]; then
+			printf 'In-Reply-To: <%s>\n' "$nm_irt"
+			[ -n "$nm_refs" ] || nm_refs="<$nm_irt>"
+		fi
+		[ -n "$nm_refs" ] && printf 'References: %s\n' "$nm_refs"
+		printf '\n%s\n' "$nm_body"
+	} >"$nm_w/draft"
+
+	# The command NeoMutt runs under, in the pane.  -a must come last,
+	# closed by --, as it takes every argument up to there.
+	{
+		echo '#!/bin/sh'
+		printf 'HOME=%s; GNUPGHOME=%s; export HOME GNUPGHOME\n' "$nm_w" "$nm_home"
+		echo 'unset MAIL MAILCHECK MUTT NEOMUTT EMAIL REPLYTO VISUAL EDITOR'
+		printf 'cd %s || exit 1\n' "$nm_w"
+		printf 'neomutt -n -F %s -H %s' "$nm_w/neomuttrc" "$nm_w/draft"
+		if [ -n "$nm_atts" ]; then
+			printf ' -a'
+			printf '%s\n' "$nm_atts" | while IFS= read -r f; do
+				[ -n "$f" ] || continue
+				case $f in /*) ;; *) f=$(pwd)/$f ;; esac
+				printf " '%s'" "$f"
+			done
+			printf ' --'
+		fi
+		printf '\necho $? >%s\n' "$nm_w/status"
+	} >"$nm_w/run"
+	chmod +x "$nm_w/run"
+
+	neomutt_tmux new-session -d -s "$nm_sess" -x 200 -y 50 "$nm_w/run" || {
+		echo "neomutt_compose: cannot start tmux" >&2
+		return 1
+	}
+
+	nm_pressed=no nm_wrong=0 nm_rc=1
+	nm_deadline=$(($(date +%s) + NEOMUTT_TIMEOUT))
+	while :; do
+		if [ -s "$nm_w/status" ]; then
+			nm_rc=0
+			break
+		fi
+		neomutt_tmux capture-pane -p -t "$nm_sess" >"$nm_w/pane" 2>/dev/null || :
+		nm_what=$(neomutt_prompt_ "$nm_w/pane")
+		# Answer each screen once: until NeoMutt has redrawn after a key,
+		# the same prompt is still showing and must not get a second one.
+		if [ "$nm_what" != waiting ] && [ -f "$nm_w/pane.answered" ] &&
+			cmp -s "$nm_w/pane" "$nm_w/pane.answered"; then
+			nm_what=waiting
+		fi
+		if [ $nm_pressed = yes ] && [ "$nm_what" = compose-ready ]; then
+			nm_what=waiting
+		fi
+		case $nm_what in
+		waiting|compose-wrong) ;;
+		*)
+			cp "$nm_w/pane" "$nm_w/pane.answered"
+			neomutt_log_ "$nm_what" "$nm_w"
+			;;
+		esac
+		case $nm_what in
+		compose-ready)
+			cp "$nm_w/pane" "$nm_w/pane.compose"
+			neomutt_tmux send-keys -t "$nm_sess" y
+			nm_pressed=yes
+			;;
+		compose-wrong)
+			# Seen on three polls in a row, so not a screen half drawn.
+			nm_wrong=$((nm_wrong + 1))
+			if [ $nm_wrong -ge 3 ]; then
+				echo "neomutt_compose: the compose menu does not say Sign, Encrypt:" >&2
+				neomutt_show_ "$nm_w" >&2
+				break
+			fi
+			;;
+		confirm-key) neomutt_tmux send-keys -t "$nm_sess" y ;;
+		ask-keyid) neomutt_tmux send-keys -t "$nm_sess" "$nm_pfpr" Enter ;;
+		pick-key) neomutt_tmux send-keys -t "$nm_sess" Enter ;;
+		say-no) neomutt_tmux send-keys -t "$nm_sess" n ;;
+		esac
+		[ "$nm_what" = compose-wrong ] || nm_wrong=0
+		if [ "$(date +%s)" -ge "$nm_deadline" ]; then
+			echo "neomutt_compose: NeoMutt did not finish within ${NEOMUTT_TIMEOUT}s (y pressed: $nm_pressed); screen:" >&2
+			neomutt_show_ "$nm_w" >&2
+			break
+		fi
+		sleep 0.1
+	done
+	neomutt_tmux kill-session -t "$nm_sess" 2>/dev/null || :
+	[ $nm_rc = 0 ] || return 1
+
+	# The pane of a NeoMutt that exited is blank (it clears the screen), so
+	# the compose menu is what is worth showing.
+	if [ "$(cat "$nm_w/status")" != 0 ]; then
+		echo "neomutt_compose: neomutt exited $(cat "$nm_w/status")" >&2
+		neomutt_show_ "$nm_w" >&2
+		return 1
+	fi
+	if [ ! -s "$nm_out" ]; then
+		echo "neomutt_compose: neomutt sent nothing to \$sendmail" >&2
+		neomutt_show_ "$nm_w" >&2
+		return 1
+	fi
+	return 0
+}
+
+# neomutt_show_ DIR: the last screen, the compose menu if it was seen, and
+# the prompts answered, for a failure message.
+neomutt_show_() {
+	grep -v '^ *$' "$1/pane" 2>/dev/null | sed 's/^/| /'
+	if [ -f "$1/pane.compose" ] && ! cmp -s "$1/pane" "$1/pane.compose"; then
+		echo "compose menu when y was pressed:"
+		grep -v '^ *$' "$1/pane.compose" | sed 's/^/| /'
+	fi
+	if [ -f "$1/actions" ]; then
+		echo "answered:"
+		sed 's/^/  /' "$1/actions"
+	fi
+	echo "(NeoMutt's files are in $1)"
+}
+
+# neomutt_log_ WHAT DIR: note in DIR/actions what was answered to which
+# screen line, for the diagnosis of a failure.
+neomutt_log_() {
+	printf '%s: %s\n' "$1" "$(grep -v '^ *$' "$2/pane" | tail -n 1)" >>"$2/actions"
+}
+
+# neomutt_prompt_ PANEFILE: what the screen asks for, as one word.
+neomutt_prompt_() {
+	# Prompts sit on the last non-empty line; the compose menu is
+	# recognised by its Security: line.
+	nm_last=$(grep -v '^ *$' "$1" | tail -n 1)
+	case $nm_last in
+	*"Use keyID"*|*"really want to use the key"*) echo confirm-key; return ;;
+	*"Enter keyID for"*) echo ask-keyid; return ;;
+	*"Abort unmodified message"*|*"No subject, abort"*|*"Save (postpone) draft"*) echo say-no; return ;;
+	esac
+	if grep -q 'keys matching' "$1"; then
+		echo pick-key
+		return
+	fi
+	if grep -Eq '^ *Security: +Sign, Encrypt' "$1"; then
+		echo compose-ready
+		return
+	fi
+	if grep -Eq '^ *Security:' "$1"; then
+		echo compose-wrong
+		return
+	fi
+	echo waiting
+}
+
+# neomutt_message_id FILE: the Message-ID of a captured message, without
+# angle brackets.
+neomutt_message_id() {
+	sed -n '/^$/q; s/^[Mm]essage-[Ii][Dd]: *<\(.*\)>.*/\1/p' "$1" | head -n 1
+}
+
+# neomutt_decrypt NAME FILE: decrypt the PGP/MIME payload of FILE with
+# NAME's keyring (or with the practice home when NAME is "practice" and
+# $PRACTICE is set) and print the inner MIME entity; the gpg status lines
+# go to FILE.status.
+neomutt_decrypt() {
+	if [ "$1" = practice ] && [ -n "${PRACTICE:-}" ]; then
+		nm_dh=$PRACTICE/gnupg
+	else
+		nm_dh=$(gpg_home "$1")
+	fi
+	sed -n '/^-----BEGIN PGP MESSAGE-----/,/^-----END PGP MESSAGE-----/p' "$2" |
+		GNUPGHOME=$nm_dh gpg --batch --no-tty --quiet --trust-model always \
+			--status-file "$2.status" --decrypt
+}
