@@ -9,6 +9,7 @@
 #define CONFIDANT_SPOOL_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "buf.h"
 #include "ctx.h"
@@ -31,6 +32,13 @@ enum cf_status spool_remove(struct ctx *ctx, const char *name, int lockfd);
 
 /* Drops the lock without removing the file. */
 void spool_release(int lockfd);
+
+/*
+ * Removes files in tmp/ older than older_than that no living writer
+ * holds: a delivery that died before its rename was never acknowledged,
+ * so the MTA still has the message.
+ */
+enum cf_status spool_sweep_tmp(struct ctx *ctx, time_t older_than);
 
 /* The names of the files in new/, sorted oldest first; NULL-ended. */
 enum cf_status spool_list(struct ctx *ctx, char ***names);

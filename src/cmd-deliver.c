@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -57,6 +58,7 @@ static enum cf_status drain_spool(struct ctx *ctx)
 	char **names = NULL;
 	enum cf_status st, worst = CF_OK;
 
+	spool_sweep_tmp(ctx, time(NULL) - 3600);
 	st = spool_list(ctx, &names);
 	if (st != CF_OK)
 		return st;

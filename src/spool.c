@@ -173,3 +173,32 @@ void spool_list_free(char **names)
 		free(*p);
 	free(names);
 }
+
+enum cf_status spool_sweep_tmp(struct ctx *ctx, time_t older_than)
+{
+	char dir[4096], path[4096 + 256 + 2];
+	DIR *d;
+	struct dirent *de;
+	struct stat sb;
+
+	spool_path(ctx, "tmp", NULL, dir, sizeof dir);
+	d = opendir(dir);
+	if (d == NULL)
+		return ctx_error(ctx, CF_ERR_TEMP, "cannot read spool '%s': %s", dir, strerror(errno));
+	while ((de = readdir(d)) != NULL) {
+		int fd;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		/* A writer holds its lock from creation on: unlocked and old means dead. */
+		if (fstat(fd, &sb) == 0 && sb.st_mtime < older_than && flock(fd, LOCK_EX | LOCK_NB) == 0)
+			unlink(path);
+		close(fd);
+	}
+	closedir(d);
+	return CF_OK;
+}

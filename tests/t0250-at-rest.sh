@@ -62,4 +62,34 @@ test_expect_success 'the database holds only routing data in plain columns' '
 	grep -Eq "^(84|85|C1)$" first
 '
 
+# recipients FILE: the key ids a binary OpenPGP message is encrypted to.
+recipients() {
+	gpg --batch --list-packets --homedir "$TRASH/empty" "$1" 2>/dev/null |
+		sed -n "s/^:pubkey enc packet: .* keyid \([0-9A-F]*\).*/\1/p" | sort
+}
+
+test_expect_success 'records are encrypted to records_key, not the transport key' '
+	mkdir -m 700 empty &&
+	gpg_user records records@clinic.example &&
+	GNUPGHOME=$PRACTICE/gnupg gpg --batch --import "$KEYS/records.pub" &&
+	confidant config records_key "$(fpr_of records)" &&
+	compose_entry alice alice@client.example "Records" "Records body $CANARY" rec@client.example >m4.eml &&
+	confidant deliver <m4.eml &&
+	python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); open(sys.argv[2],\"wb\").write(c.execute(\"SELECT content FROM entries WHERE message_id=\x27rec@client.example\x27\").fetchone()[0])" \
+		"$PRACTICE/confidant.db" rec.blob &&
+	recipients rec.blob >got &&
+	gpg_as records --with-colons --list-keys records@clinic.example |
+		awk -F: "/^sub:/ {print \$5}" >want &&
+	test_cmp want got &&
+	no_canary_at_rest
+'
+
+test_expect_success 'without the records secret key the journal cannot be read; with it, it can' '
+	test_expect_code 75 confidant journal alice --json >out 2>err &&
+	grep -q "records key" err &&
+	GNUPGHOME=$PRACTICE/gnupg gpg --batch --import "$KEYS/records.sec" &&
+	confidant journal alice --json >j.json &&
+	grep -q "Records body $CANARY" j.json
+'
+
 test_done

@@ -68,6 +68,14 @@ test_expect_success 'a spool file held by a living delivery is left to it' '
 	confidant deliver --retry && test "$(entries held@client.example)" = 1
 '
 
+test_expect_success 'a temporary file left by a writer that died is swept after an hour' '
+	echo junk >"$PRACTICE/spool/tmp/dead.1" && touch -d "2 hours ago" "$PRACTICE/spool/tmp/dead.1" &&
+	echo junk >"$PRACTICE/spool/tmp/young.1" &&
+	confidant deliver --retry &&
+	test ! -e "$PRACTICE/spool/tmp/dead.1" && test -e "$PRACTICE/spool/tmp/young.1" &&
+	rm "$PRACTICE/spool/tmp/young.1"
+'
+
 test_expect_success 'gpg-agent unavailable: exit 75, nothing stored, nothing quarantined' '
 	GNUPGHOME=$PRACTICE/gnupg gpgconf --kill all &&
 	echo "agent-program /nonexistent/gpg-agent" >"$PRACTICE/gnupg/gpg.conf" &&
