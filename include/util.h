@@ -25,6 +25,9 @@ void time_format_iso(time_t t, char *out, size_t n);
  */
 char *str_sanitize(const char *s);
 
+/* Length of the valid UTF-8 sequence at p (n bytes available), or 0. */
+size_t utf8_seq_len(const unsigned char *p, size_t n);
+
 /* Lowercase ASCII in place; returns s. */
 char *str_lower(char *s);
 

@@ -20,6 +20,7 @@
 #include <libetpan/libetpan.h>
 
 #include "mime.h"
+#include "util.h"
 
 struct scan {
 	const struct mime_limits *lim;
@@ -506,37 +507,12 @@ int mime_decode_body(const struct mime_part *p, struct buf *out)
 	return rc;
 }
 
-/* Length of a valid UTF-8 sequence at s (n bytes available), or 0. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	size_t len;
-	unsigned int cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0) { len = 2; cp = s[0] & 0x1f; }
-	else if ((s[0] & 0xf0) == 0xe0) { len = 3; cp = s[0] & 0x0f; }
-	else if ((s[0] & 0xf8) == 0xf0) { len = 4; cp = s[0] & 0x07; }
-	else return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 int utf8_clean_append(struct buf *out, const char *s, size_t len)
 {
 	size_t i = 0;
 
 	while (i < len) {
-		size_t l = utf8_seq((const unsigned char *)s + i, len - i);
+		size_t l = utf8_seq_len((const unsigned char *)s + i, len - i);
 		if (l == 0 || s[i] == '\0') {
 			if (buf_append(out, "\xef\xbf\xbd", 3) < 0)
 				return -1;

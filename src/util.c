@@ -93,8 +93,7 @@ void time_format_iso(time_t t, char *out, size_t n)
 	strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* Length of a valid UTF-8 sequence at p (at most n bytes), or 0. */
-static size_t utf8_len(const unsigned char *p, size_t n)
+size_t utf8_seq_len(const unsigned char *p, size_t n)
 {
 	size_t len;
 	unsigned int cp;
@@ -116,9 +115,6 @@ static size_t utf8_len(const unsigned char *p, size_t n)
 	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
 	    (cp >= 0xd800 && cp <= 0xdfff))
 		return 0;
-	/* C1 controls are as dangerous on a terminal as C0 ones. */
-	if (cp >= 0x80 && cp < 0xa0)
-		return 0;
 	return len;
 }
 
@@ -131,9 +127,12 @@ char *str_sanitize(const char *s)
 		return NULL;
 	while (i < n) {
 		const unsigned char *p = (const unsigned char *)s + i;
-		size_t l = utf8_len(p, n - i);
+		size_t l = utf8_seq_len(p, n - i);
 
-		if (l == 0 || (l == 1 && (*p < 0x20 || *p == 0x7f))) {
+		/* C1 controls (U+0080..U+009F, 0xC2 0x80..0x9F) are as dangerous
+		 * on a terminal as C0 ones. */
+		if (l == 0 || (l == 1 && (*p < 0x20 || *p == 0x7f)) ||
+		    (l == 2 && p[0] == 0xc2 && p[1] < 0xa0)) {
 			out[o++] = '?';
 			i++;
 			continue;

@@ -112,3 +112,20 @@ compose_entry() {
 	pgpmime_wrap "$from" "practice@clinic.example" "$subject" "$msgid" "$tmp.asc" "$extra"
 	rm -f "$tmp.in" "$tmp.asc"
 }
+
+# setup_practice THERAPIST CLIENT...: a practice, and everyone registered
+# with a key of their own: the therapist as THERAPIST@clinic.example, each
+# client as CLIENT@client.example, all clients of THERAPIST.
+setup_practice() {
+	sp_t=$1
+	shift
+	practice_init &&
+	gpg_user "$sp_t" "$sp_t@clinic.example" &&
+	"$CONFIDANT" therapist add "$sp_t" --email "$sp_t@clinic.example" --key "$KEYS/$sp_t.pub" >/dev/null ||
+		return 1
+	for sp_c; do
+		gpg_user "$sp_c" "$sp_c@client.example" &&
+		"$CONFIDANT" client add "$sp_c" --email "$sp_c@client.example" --key "$KEYS/$sp_c.pub" \
+			--therapist "$sp_t" >/dev/null || return 1
+	done
+}

@@ -8,13 +8,7 @@ count_entries() { db_query "$PRACTICE" "SELECT count(*) FROM entries"; }
 jq_py() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
 test_expect_success 'setup: practice, therapist, two clients' '
-	practice_init &&
-	gpg_user thera thera@clinic.example &&
-	gpg_user alice alice@client.example &&
-	gpg_user bob bob@client.example &&
-	confidant therapist add thera --email thera@clinic.example --key "$KEYS/thera.pub" &&
-	confidant client add alice --email alice@client.example --key "$KEYS/alice.pub" --therapist thera &&
-	confidant client add bob --email bob@client.example --key "$KEYS/bob.pub" --therapist thera
+	setup_practice thera alice bob
 '
 
 test_expect_success 'a signed and encrypted entry with an attachment lands in its journal' '

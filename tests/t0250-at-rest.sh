@@ -17,11 +17,7 @@ no_canary_at_rest() {
 }
 
 test_expect_success 'setup' '
-	practice_init &&
-	gpg_user thera thera@clinic.example &&
-	gpg_user alice alice@client.example &&
-	confidant therapist add thera --email thera@clinic.example --key "$KEYS/thera.pub" &&
-	confidant client add alice --email alice@client.example --key "$KEYS/alice.pub" --therapist thera
+	setup_practice thera alice
 '
 
 test_expect_success 'an entry with the canary in subject, body, attachment name and content' '

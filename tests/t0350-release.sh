@@ -6,13 +6,7 @@
 jq_py() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
 test_expect_success 'setup: a plaintext and an unsigned message in quarantine' '
-	practice_init &&
-	gpg_user thera thera@clinic.example &&
-	gpg_user alice alice@client.example &&
-	gpg_user bob bob@client.example &&
-	confidant therapist add thera --email thera@clinic.example --key "$KEYS/thera.pub" &&
-	confidant client add alice --email alice@client.example --key "$KEYS/alice.pub" --therapist thera &&
-	confidant client add bob --email bob@client.example --key "$KEYS/bob.pub" --therapist thera &&
+	setup_practice thera alice bob &&
 	printf "From: alice@client.example\r\nSubject: From my phone\r\nMessage-ID: <phone@x>\r\n\r\nWritten without encryption.\r\n" >plain.eml &&
 	confidant deliver <plain.eml &&
 	printf "Content-Type: text/plain\r\n\r\nEncrypted, forgot to sign.\r\n" >u.in &&

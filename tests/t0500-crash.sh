@@ -10,11 +10,7 @@ quarantined() { db_query "$PRACTICE" "SELECT count(*) FROM quarantine WHERE mess
 spooled() { ls "$PRACTICE/spool/new" | wc -l; }
 
 test_expect_success 'setup' '
-	practice_init &&
-	gpg_user thera thera@clinic.example &&
-	gpg_user alice alice@client.example &&
-	confidant therapist add thera --email thera@clinic.example --key "$KEYS/thera.pub" &&
-	confidant client add alice --email alice@client.example --key "$KEYS/alice.pub" --therapist thera
+	setup_practice thera alice
 '
 
 for step in after-spool in-transaction after-commit; do
