@@ -33,4 +33,7 @@ enum cf_status ctx_error(struct ctx *ctx, enum cf_status st, const char *fmt, ..
  */
 void ctx_crash_point(struct ctx *ctx, const char *step);
 
+/* The same with another signal (the parser's crash is a SIGSEGV). */
+void ctx_crash_point_signal(struct ctx *ctx, const char *step, int sig);
+
 #endif

@@ -21,11 +21,18 @@ enum cf_status ctx_error(struct ctx *ctx, enum cf_status st, const char *fmt, ..
 	return st;
 }
 
-void ctx_crash_point(struct ctx *ctx, const char *step)
+void ctx_crash_point_signal(struct ctx *ctx, const char *step, int sig)
 {
 	const char *want = getenv("CONFIDANT_CRASH_AT");
 
 	(void)ctx;
-	if (want && strcmp(want, step) == 0)
-		kill(getpid(), SIGKILL);
+	if (want && strcmp(want, step) == 0) {
+		signal(sig, SIG_DFL);
+		kill(getpid(), sig);
+	}
+}
+
+void ctx_crash_point(struct ctx *ctx, const char *step)
+{
+	ctx_crash_point_signal(ctx, step, SIGKILL);
 }

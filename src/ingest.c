@@ -74,6 +74,8 @@ static void child_main(struct ctx *ctx, int fd, const char *msg, size_t len,
 	enum cf_status st;
 
 	child_limits(ctx);
+	/* Fault injection: the parser dies as libetpan does on a bad boundary. */
+	ctx_crash_point_signal(ctx, "parser", SIGSEGV);
 	memset(&f, 0, sizeof f);
 	st = analyse_message(ctx, ctx->crypto, msg, len, o, &f);
 	if (st == CF_OK) {
@@ -127,11 +129,14 @@ enum cf_status ingest_analyse_sandboxed(struct ctx *ctx, const char *msg, size_t
 			facts_reject(f, "too-large", "the parser ran out of CPU time (signal %d)", sig);
 		else
 			facts_reject(f, "malformed", "the parser crashed on this message (signal %d)", sig);
+		/* Our own header scanner is bounded: safe to run here for the record. */
+		analyse_headers_only(msg, len, f);
 		goto out;
 	}
 	if (in.len == 0 || truncated) {
 		facts_reject(f, "malformed", "the parser gave no result (exit status %d)",
 			     WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		analyse_headers_only(msg, len, f);
 		goto out;
 	}
 	if (in.data[0] == 'T' || in.data[0] == 'E') {

@@ -64,6 +64,30 @@ test_expect_success 'a spool file held by a living delivery is left to it' '
 	confidant deliver --retry && test "$(entries held@client.example)" = 1
 '
 
+test_expect_success 'a parser that crashes costs only its message: quarantined as malformed' '
+	compose_entry alice alice@client.example "Crash" "parser crash" "segv@client.example" >s.eml &&
+	CONFIDANT_CRASH_AT=parser confidant deliver <s.eml &&
+	test "$(quarantined segv@client.example)" = 1 &&
+	db_query "$PRACTICE" "SELECT reason, detail FROM quarantine WHERE message_id = \"segv@client.example\"" >r &&
+	grep -q "^malformed|the parser crashed on this message (signal 11)" r &&
+	test "$(entries segv@client.example)" = 0 && test "$(spooled)" = 0
+'
+
+test_expect_success SQLITE3 'a database busy past busy_timeout: exit 75, then delivered' '
+	confidant config busy_timeout 300 &&
+	compose_entry alice alice@client.example "Busy" "busy db" "busy@client.example" >b.eml &&
+	{ echo "BEGIN IMMEDIATE;"; echo "INSERT INTO spool_done VALUES (\"x\", \"x\", \"x\");";
+	  while [ ! -e done.busy ]; do sleep 0.1; done; echo "ROLLBACK;"; } |
+		sqlite3 "$PRACTICE/confidant.db" &
+	sleep 0.5 &&
+	test_expect_code 75 confidant deliver <b.eml 2>err;
+	rc=$?; touch done.busy; wait; test $rc = 0 &&
+	grep -q "database" err &&
+	test "$(entries busy@client.example)" = 0 && test "$(spooled)" = 0 &&
+	confidant deliver <b.eml && test "$(entries busy@client.example)" = 1 &&
+	confidant config busy_timeout 30000
+'
+
 test_expect_success 'a temporary file left by a writer that died is swept after an hour' '
 	echo junk >"$PRACTICE/spool/tmp/dead.1" && touch -d "2 hours ago" "$PRACTICE/spool/tmp/dead.1" &&
 	echo junk >"$PRACTICE/spool/tmp/young.1" &&
