@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,8 +28,14 @@
 
 #include "crypto.h"
 
+#define KEY_CACHE 8
+
 struct crypto {
 	gpgme_ctx_t gctx;
+	/* Keys looked up by fingerprint, kept for the process: every lookup
+	 * is a gpg process of its own. */
+	gpgme_key_t keys[KEY_CACHE];
+	size_t nkeys;
 	char *home;
 	int interactive;
 	/* Status lines seen during the current operation. */
@@ -132,6 +139,8 @@ void crypto_close(struct crypto *c)
 {
 	if (c == NULL)
 		return;
+	for (size_t i = 0; i < c->nkeys; i++)
+		gpgme_key_unref(c->keys[i]);
 	gpgme_release(c->gctx);
 	free(c->home);
 	free(c);
@@ -392,6 +401,26 @@ out:
 	return st;
 }
 
+/* A public key by fingerprint, from the cache or the keyring (a new reference). */
+static gpgme_error_t key_by_fpr(struct crypto *c, const char *fpr, gpgme_key_t *out)
+{
+	gpgme_error_t err;
+
+	for (size_t i = 0; i < c->nkeys; i++) {
+		if (c->keys[i]->subkeys && strcasecmp(c->keys[i]->subkeys->fpr, fpr) == 0) {
+			gpgme_key_ref(c->keys[i]);
+			*out = c->keys[i];
+			return 0;
+		}
+	}
+	err = gpgme_get_key(c->gctx, fpr, out, 0);
+	if (!err && c->nkeys < KEY_CACHE) {
+		gpgme_key_ref(*out);
+		c->keys[c->nkeys++] = *out;
+	}
+	return err;
+}
+
 enum cf_status crypto_encrypt(struct ctx *ctx, struct crypto *c, const char *const *fprs,
 			      const void *data, size_t len, struct buf *out)
 {
@@ -402,7 +431,7 @@ enum cf_status crypto_encrypt(struct ctx *ctx, struct crypto *c, const char *con
 	size_t n = 0;
 
 	for (; fprs[n] && n < 7; n++) {
-		err = gpgme_get_key(c->gctx, fprs[n], &keys[n], 0);
+		err = key_by_fpr(c, fprs[n], &keys[n]);
 		if (err) {
 			st = ctx_error(ctx, CF_ERR_CONFIG, "cannot find key %s in the practice keyring: %s",
 				       fprs[n], gpgme_strerror(err));
