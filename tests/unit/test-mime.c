@@ -21,6 +21,8 @@ static char *nested(int levels)
 	size_t cap = (size_t)levels * 120 + 200;
 	char *m = malloc(cap), *p = m;
 
+	if (m == NULL)
+		abort();
 	p += sprintf(p, "From: a@b.example\r\n");
 	for (int i = 0; i < levels; i++)
 		p += sprintf(p, "Content-Type: multipart/mixed; boundary=\"b%d\"\r\n\r\n--b%d\r\n", i, i);
