@@ -18,18 +18,17 @@ static enum mime_verdict parse(const char *msg, struct mime_part **root, char *w
 
 static char *nested(int levels)
 {
-	size_t cap = (size_t)levels * 120 + 200;
-	char *m = malloc(cap), *p = m;
+	struct buf m = BUF_INIT;
 
-	if (m == NULL)
-		abort();
-	p += sprintf(p, "From: a@b.example\r\n");
+	buf_puts(&m, "From: a@b.example\r\n");
 	for (int i = 0; i < levels; i++)
-		p += sprintf(p, "Content-Type: multipart/mixed; boundary=\"b%d\"\r\n\r\n--b%d\r\n", i, i);
-	p += sprintf(p, "Content-Type: text/plain\r\n\r\ndeep\r\n");
+		buf_printf(&m, "Content-Type: multipart/mixed; boundary=\"b%d\"\r\n\r\n--b%d\r\n", i, i);
+	buf_puts(&m, "Content-Type: text/plain\r\n\r\ndeep\r\n");
 	for (int i = levels - 1; i >= 0; i--)
-		p += sprintf(p, "--b%d--\r\n", i);
-	return m;
+		buf_printf(&m, "--b%d--\r\n", i);
+	if (m.data == NULL)
+		abort();
+	return buf_detach(&m, NULL);
 }
 
 int main(void)
