@@ -33,9 +33,6 @@ int cmd_usage_error(const char *name, const char *fmt, ...) __attribute__((forma
 /* Prints the usage line and summary of a command (for --help). */
 int cmd_help(const char *name);
 
-/* Whether a handle is acceptable: [a-z0-9][a-z0-9._-]{0,62}. */
-int handle_ok(const char *h);
-
 int cmd_init(struct ctx *ctx, int argc, char **argv);
 int cmd_config(struct ctx *ctx, int argc, char **argv);
 int cmd_therapist(struct ctx *ctx, int argc, char **argv);

@@ -31,6 +31,9 @@ size_t utf8_seq_len(const unsigned char *p, size_t n);
 /* Lowercase ASCII in place; returns s. */
 char *str_lower(char *s);
 
+/* Whether h is a handle: 1 to 63 of a-z 0-9 . _ -, starting with a-z or 0-9. */
+int str_is_handle(const char *h);
+
 /* Whether s is a plausible addr-spec (local@domain, no spaces or controls). */
 int str_is_address(const char *s);
 

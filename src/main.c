@@ -94,19 +94,6 @@ int cmd_help(const char *name)
 	return EX_OK;
 }
 
-int handle_ok(const char *h)
-{
-	size_t n = strlen(h);
-
-	if (n == 0 || n > 63 || !((h[0] >= 'a' && h[0] <= 'z') || (h[0] >= '0' && h[0] <= '9')))
-		return 0;
-	for (const char *p = h; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' ||
-		      *p == '-'))
-			return 0;
-	return 1;
-}
-
 static void usage_all(FILE *f)
 {
 	fprintf(f, "usage: confidant [-H DIR | --home DIR] COMMAND [ARGS]\n\n"

@@ -11,7 +11,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "commands.h"
 #include "home.h"
 #include "registry.h"
 #include "store.h"
@@ -67,7 +66,7 @@ enum cf_status registry_add(struct ctx *ctx, int is_client, const struct registr
 	int in_use = 0;
 
 	memset(&therapist, 0, sizeof therapist);
-	if (!handle_ok(r->handle))
+	if (!str_is_handle(r->handle))
 		return ctx_error(ctx, CF_ERR_USAGE, "bad handle '%s': use 1 to 63 of a-z, 0-9, '.', '_', '-', "
 				 "starting with a letter or digit", r->handle);
 	if (!str_is_address(r->email))

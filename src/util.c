@@ -152,6 +152,19 @@ char *str_lower(char *s)
 	return s;
 }
 
+int str_is_handle(const char *h)
+{
+	size_t n = strlen(h);
+
+	if (n == 0 || n > 63 || !((h[0] >= 'a' && h[0] <= 'z') || (h[0] >= '0' && h[0] <= '9')))
+		return 0;
+	for (const char *p = h; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' ||
+		      *p == '-'))
+			return 0;
+	return 1;
+}
+
 int str_is_address(const char *s)
 {
 	const char *at = strrchr(s, '@');

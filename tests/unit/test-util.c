@@ -58,5 +58,8 @@ int main(void)
 	ok(!str_is_address("alice"), "no @");
 	ok(!str_is_address("a b@x.example"), "a space");
 	ok(!str_is_address("<a@x.example>"), "brackets");
+	ok(str_is_handle("alice") && str_is_handle("c-17.b_2"), "handles");
+	ok(!str_is_handle("Alice") && !str_is_handle("-a") && !str_is_handle("") &&
+	   !str_is_handle("a b") && !str_is_handle("a/b"), "not handles");
 	return unit_done();
 }
