@@ -523,7 +523,7 @@ enum cf_status analyse_message(struct ctx *ctx, struct crypto *c, const char *ms
 		if (!o->vouched && dr.sig.verdict != SIG_GOOD) {
 			facts_reject(f, dr.sig.verdict == SIG_NONE ? "unsigned" :
 				     dr.sig.verdict == SIG_UNKNOWN_KEY ? "unknown-signer" : "bad-signature",
-				     "%s", dr.sig.why);
+				     "%s", dr.sig.verdict == SIG_NONE ? "encrypted but not signed" : dr.sig.why);
 			goto out;
 		}
 		if (dr.sig.verdict == SIG_GOOD)
