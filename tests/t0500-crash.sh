@@ -112,9 +112,14 @@ test_expect_success 'gpg-agent unavailable: exit 75, nothing stored, nothing qua
 if test_have_prereq ROOT && { id cftest >/dev/null 2>&1 || useradd -r -M -d /nonexistent -s /usr/sbin/nologin cftest; }; then
 	test_set_prereq USER
 fi
+# The build tree may sit below a directory the plain user cannot enter.
 as_user() {
+	if [ ! -x "$TRASH/bin/confidant" ]; then
+		mkdir -p "$TRASH/bin" && cp "$CONFIDANT" "$TRASH/bin/confidant" &&
+		chmod 755 "$TRASH/bin" "$TRASH/bin/confidant" || return 1
+	fi
 	runuser -u cftest -- env CONFIDANT_HOME="$PRACTICE" CONFIDANT_NOW="$CONFIDANT_NOW" \
-		HOME=/nonexistent "$CONFIDANT" "$@"
+		HOME=/nonexistent "$TRASH/bin/confidant" "$@"
 }
 
 test_expect_success USER 'an unwritable database: exit 75, then delivered once the fault is gone' '
