@@ -19,6 +19,7 @@ struct analyse_opts {
 	size_t max_decrypted;
 	int vouched;     /* quarantine release: extract what can be, skip identity rules */
 	const char *practice_key;  /* for telling a broken message from a broken gpg-agent */
+	const char *practice_address;  /* mail from it is never answered */
 };
 
 enum cf_status analyse_message(struct ctx *ctx, struct crypto *c, const char *msg, size_t len,

@@ -41,6 +41,9 @@ int cmd_deliver(struct ctx *ctx, int argc, char **argv);
 int cmd_quarantine(struct ctx *ctx, int argc, char **argv);
 int cmd_journal(struct ctx *ctx, int argc, char **argv);
 int cmd_attachment(struct ctx *ctx, int argc, char **argv);
+int cmd_reply(struct ctx *ctx, int argc, char **argv);
+int cmd_outbox(struct ctx *ctx, int argc, char **argv);
+int cmd_flush(struct ctx *ctx, int argc, char **argv);
 int cmd_helpcmd(struct ctx *ctx, int argc, char **argv);
 
 #endif

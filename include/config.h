@@ -23,6 +23,9 @@ enum {
 	SETTING_FINGERPRINT,
 	SETTING_SIZE,
 	SETTING_COUNT,
+	SETTING_ADDRESS_OR_EMPTY,
+	SETTING_TRANSPORT,
+	SETTING_SMTP_URL,
 };
 
 /* The table of settings, ended by an entry whose name is NULL. */

@@ -52,6 +52,14 @@ enum cf_status crypto_import_public(struct ctx *ctx, struct crypto *c, const cha
 enum cf_status crypto_encrypt(struct ctx *ctx, struct crypto *c, const char *const *fprs,
 			      const void *data, size_t len, struct buf *out);
 
+/*
+ * Signs with signer and encrypts to fprs, ASCII-armored, for mail that
+ * leaves.  A recipient key that is expired or revoked is CF_ERR_DATA.
+ */
+enum cf_status crypto_sign_encrypt(struct ctx *ctx, struct crypto *c, const char *signer,
+				   const char *const *fprs, const void *data, size_t len,
+				   struct buf *out);
+
 /* How signatures came out. */
 enum sig_verdict {
 	SIG_NONE,          /* no signature at all */

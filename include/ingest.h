@@ -13,12 +13,14 @@ enum ingest_outcome {
 	INGEST_STORED,
 	INGEST_QUARANTINED,
 	INGEST_DUPLICATE,
+	INGEST_RELAYED,     /* a therapist's reply, stored and queued for the client */
 };
 
 struct ingest_result {
 	enum ingest_outcome outcome;
 	char reason[24];
 	char handle[64];
+	char therapist[64];
 	char message_id[200];      /* sanitised, for the log */
 	int64_t id;                /* entry or quarantine id */
 };
@@ -46,8 +48,19 @@ enum cf_status ingest_process(struct ctx *ctx, const char *spool_name, const cha
 /* A hash of the message without trace headers, for duplicate quarantine. */
 void ingest_raw_key(const char *raw, size_t len, char out[65]);
 
-/* Stores vouched facts as an entry of client_id (quarantine release). */
-enum cf_status ingest_store_entry(struct ctx *ctx, int64_t client_id, const struct facts *f,
-				  int64_t *id, int *duplicate);
+/* Where an entry goes in a journal. */
+struct entry_spec {
+	int64_t client_id;
+	const char *direction;     /* "in" (default) or "out" */
+	int64_t thread;            /* 0: from the facts' parents */
+	const char *message_id;    /* NULL: the facts' own */
+};
+
+/*
+ * Stores facts as an entry (inside the caller's transaction), unless an
+ * entry with the same duplicate key exists (*duplicate set, *id that one).
+ */
+enum cf_status ingest_store_entry(struct ctx *ctx, const struct entry_spec *spec,
+				  const struct facts *f, int64_t *id, int *duplicate);
 
 #endif

@@ -35,6 +35,7 @@ struct facts {
 	struct attachment *atts;
 	size_t natts;
 	char dedupe[65];          /* hex SHA-256 of signer and decrypted content */
+	int no_auto;              /* RFC 3834: nothing automatic may answer this message */
 };
 
 void facts_release(struct facts *f);

@@ -43,6 +43,33 @@ enum cf_status store_client_by_key(struct ctx *ctx, const char *fpr, struct pers
 enum cf_status store_client_by_handle(struct ctx *ctx, const char *handle, struct person *out);
 enum cf_status store_therapist_by_handle(struct ctx *ctx, const char *handle, struct person *out);
 
+/* A therapist whose pinned key has the (sub)key fingerprint fpr. */
+enum cf_status store_therapist_by_key(struct ctx *ctx, const char *fpr, struct person *out);
+enum cf_status store_therapist_by_email(struct ctx *ctx, const char *email, struct person *out);
+enum cf_status store_therapist_by_id(struct ctx *ctx, int64_t id, struct person *out);
+enum cf_status store_client_by_id(struct ctx *ctx, int64_t id, struct person *out);
+
+/* A Message-ID that Confidant generated, and what it was for. */
+struct issued {
+	char kind[24];           /* notification, reply, notice, alert */
+	int64_t entry_id;
+	int64_t client_id;
+	int64_t therapist_id;
+};
+enum cf_status store_issued_add(struct ctx *ctx, const char *msgid, const char *kind,
+				int64_t entry_id, int64_t client_id, int64_t therapist_id);
+enum cf_status store_issued_find(struct ctx *ctx, const char *msgid, struct issued *out);
+
+struct entry_info {
+	int64_t id;
+	int64_t client_id;
+	int64_t thread_id;
+	char direction[8];
+	char message_id[1000];
+	char received_at[32];
+};
+enum cf_status store_entry_info(struct ctx *ctx, int64_t id, struct entry_info *out);
+
 /* Whether a primary fingerprint is pinned already (by anyone). */
 enum cf_status store_key_in_use(struct ctx *ctx, const char *fpr, int *in_use);
 
@@ -59,6 +86,7 @@ struct new_entry {
 	const void *blob;          /* the encrypted record */
 	size_t blob_len;
 	size_t natts;
+	int64_t thread;            /* the thread to join, or 0 to find it from parents */
 };
 
 /* Finds an entry with this dedupe key (0 when none). */

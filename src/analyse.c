@@ -94,6 +94,37 @@ static const char *bounce_reason(const struct mime_part *root)
 	return NULL;
 }
 
+/*
+ * RFC 3834 and common practice: mail that nothing automatic may answer.
+ * Such mail can still be a journal entry; it only sends nothing back.
+ */
+static int no_automatic_answer(const struct mime_part *root, const char *practice)
+{
+	const char *v;
+	size_t n;
+	char *addr = NULL;
+	int own;
+
+	if ((v = mime_header(root, "Auto-Submitted")) != NULL) {
+		while (*v == ' ' || *v == '\t')
+			v++;
+		if (strncasecmp(v, "no", 2) != 0 || (v[2] && v[2] != ' ' && v[2] != ';'))
+			return 1;
+	}
+	if ((v = mime_header(root, "Precedence")) != NULL &&
+	    (strcasestr(v, "bulk") || strcasestr(v, "junk") || strcasestr(v, "list")))
+		return 1;
+	if (mime_header(root, "List-Id") || mime_header(root, "List-Post"))
+		return 1;
+	if ((v = mime_header(root, "Return-Path")) != NULL && strstr(v, "<>"))
+		return 1;
+	if ((v = mime_header(root, "From")) == NULL || mime_parse_mailboxes(v, &n, &addr) < 0 || !addr)
+		return 1;
+	own = strcasecmp(addr, practice ? practice : "") == 0 || strncasecmp(addr, "mailer-daemon@", 14) == 0;
+	free(addr);
+	return own;
+}
+
 /* Headers of the outer message that every outcome records. */
 static int outer_facts(const struct mime_part *root, struct facts *f)
 {
@@ -466,6 +497,7 @@ enum cf_status analyse_message(struct ctx *ctx, struct crypto *c, const char *ms
 		goto out;
 	}
 	outer_facts(root, f);
+	f->no_auto = no_automatic_answer(root, o->practice_address);
 	if (!o->vouched) {
 		if (f->from_count != 1) {
 			facts_reject(f, "malformed", "%zu From header fields; exactly one is required",

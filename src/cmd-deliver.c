@@ -17,6 +17,7 @@
 #include "home.h"
 #include "ingest.h"
 #include "log.h"
+#include "outbox.h"
 #include "spool.h"
 #include "util.h"
 
@@ -33,6 +34,10 @@ static void log_result(const char *spool_name, const struct ingest_result *r)
 		break;
 	case INGEST_DUPLICATE:
 		log_info("duplicate: message-id=<%s> spool=%s", r->message_id, spool_name);
+		break;
+	case INGEST_RELAYED:
+		log_info("reply: therapist=%s client=%s entry=%lld message-id=<%s> spool=%s", r->therapist,
+			 r->handle, (long long)r->id, r->message_id, spool_name);
 		break;
 	}
 }
@@ -88,6 +93,16 @@ next:
 	}
 	spool_list_free(names);
 	return worst;
+}
+
+static void send_due(struct ctx *ctx)
+{
+	struct flush_stats fs;
+
+	if (outbox_flush(ctx, 0, &fs) != CF_OK)
+		log_error("outbox: %s", ctx->errmsg);
+	else if (fs.failed)
+		log_error("outbox: %d hand-off(s) failed, will retry: %s", fs.failed, ctx->errmsg);
 }
 
 static enum cf_status deliver_stdin(struct ctx *ctx)
@@ -153,6 +168,7 @@ int cmd_deliver(struct ctx *ctx, int argc, char **argv)
 	log_open_syslog();
 	if (retry) {
 		st = drain_spool(ctx);
+		send_due(ctx);
 		if (st != CF_OK) {
 			log_error("retry: %s", ctx->errmsg);
 			return cmd_fail(ctx, st);
@@ -160,11 +176,16 @@ int cmd_deliver(struct ctx *ctx, int argc, char **argv)
 		return EX_OK;
 	}
 	st = deliver_stdin(ctx);
+	/* Whatever went wrong is not the sender's fault: never a bounce. */
+	if (st == CF_ERR_DATA || st == CF_ERR_NOTFOUND || st == CF_ERR_EXISTS)
+		st = CF_ERR_TEMP;
 	if (st != CF_OK) {
 		log_error("temporary failure: %s", ctx->errmsg);
 		return cmd_fail(ctx, st);
 	}
-	/* Opportunistically finish what crashed deliveries left behind. */
+	/* Opportunistically finish what crashed deliveries left behind, and
+	 * hand off what is due; failures stay in the outbox for flush. */
 	drain_spool(ctx);
+	send_due(ctx);
 	return EX_OK;
 }

@@ -215,7 +215,7 @@ static int q_release(struct ctx *ctx, long long id, const char *handle)
 		ingest_raw_key(raw.data, raw.len, f.dedupe);
 	s = store_begin(ctx);
 	if (s == CF_OK)
-		s = ingest_store_entry(ctx, client.id, &f, &entry, &dup);
+		s = ingest_store_entry(ctx, &(struct entry_spec){ client.id, "in", 0, NULL }, &f, &entry, &dup);
 	if (s == CF_OK)
 		s = set_state(ctx, id, "released", entry);
 	if (s == CF_OK)

@@ -18,6 +18,7 @@
 #include "buf.h"
 #include "config.h"
 #include "util.h"
+#include "transport.h"
 
 const struct setting config_settings[] = {
 	{ "address", "practice", NULL, SETTING_ADDRESS,
@@ -42,6 +43,26 @@ const struct setting config_settings[] = {
 	  "address space the parser of one message may use" },
 	{ "busy_timeout", "database", "30000", SETTING_COUNT,
 	  "milliseconds to wait for a busy database before a temporary failure" },
+	{ "transport", "outbox", "sendmail", SETTING_TRANSPORT,
+	  "how mail leaves: sendmail (the command in 'sendmail') or smtp (submission to 'smtp')" },
+	{ "sendmail", "outbox", "/usr/sbin/sendmail -oi -t", SETTING_STRING,
+	  "the sendmail command: message on standard input, exit 0 means accepted" },
+	{ "smtp", "outbox", "", SETTING_SMTP_URL,
+	  "submission server as smtp://USER@HOST:PORT (STARTTLS required unless HOST is loopback)" },
+	{ "smtp_password_file", "outbox", "", SETTING_STRING,
+	  "file holding the SMTP password (mode 0600, owned by the practice user)" },
+	{ "smtp_ca_file", "outbox", "", SETTING_STRING,
+	  "CA certificates to verify the SMTP server with (empty: the system's)" },
+	{ "send_timeout", "outbox", "120", SETTING_COUNT,
+	  "seconds a hand-off may take before it counts as failed and is retried" },
+	{ "retry_base", "outbox", "60", SETTING_COUNT,
+	  "seconds before the first retry of a failed hand-off; each retry waits twice as long" },
+	{ "retry_max", "outbox", "14400", SETTING_COUNT,
+	  "longest wait between retries, in seconds" },
+	{ "notice_interval", "outbox", "3600", SETTING_COUNT,
+	  "seconds between two automatic notices to the same address" },
+	{ "alert_address", "outbox", "", SETTING_ADDRESS_OR_EMPTY,
+	  "where alerts for the practice go (empty: the practice address)" },
 	{ NULL, NULL, NULL, 0, NULL },
 };
 
@@ -114,6 +135,21 @@ enum cf_status config_check(struct ctx *ctx, const char *name, const char *value
 		if (*value && !is_fingerprint(value))
 			return ctx_error(ctx, CF_ERR_USAGE,
 					 "bad value for '%s': expected a 40-digit hexadecimal key fingerprint", name);
+		break;
+	case SETTING_ADDRESS_OR_EMPTY:
+		if (*value && !str_is_address(value))
+			return ctx_error(ctx, CF_ERR_USAGE,
+					 "bad value for '%s': expected a mail address, or nothing", name);
+		break;
+	case SETTING_TRANSPORT:
+		if (strcmp(value, "sendmail") && strcmp(value, "smtp"))
+			return ctx_error(ctx, CF_ERR_USAGE,
+					 "bad value for '%s': expected sendmail or smtp", name);
+		break;
+	case SETTING_SMTP_URL:
+		if (*value && smtp_url_parse(value, NULL) < 0)
+			return ctx_error(ctx, CF_ERR_USAGE,
+					 "bad value for '%s': expected smtp://USER@HOST:PORT (or smtp://HOST:PORT)", name);
 		break;
 	case SETTING_SIZE:
 		if (size_parse(value, &v) < 0 || v == 0)

@@ -421,14 +421,21 @@ static gpgme_error_t key_by_fpr(struct crypto *c, const char *fpr, gpgme_key_t *
 	return err;
 }
 
-enum cf_status crypto_encrypt(struct ctx *ctx, struct crypto *c, const char *const *fprs,
-			      const void *data, size_t len, struct buf *out)
+/*
+ * Encrypts to fprs, and signs with signer unless it is NULL.  A recipient
+ * key that is expired, revoked or cannot encrypt is CF_ERR_DATA naming
+ * the key: the caller holds the message rather than send it weaker.
+ */
+static enum cf_status encrypt_impl(struct ctx *ctx, struct crypto *c, const char *signer,
+				   const char *const *fprs, const void *data, size_t len, int armor,
+				   struct buf *out)
 {
-	gpgme_key_t keys[8] = { NULL };
+	gpgme_key_t keys[8] = { NULL }, skey = NULL;
 	gpgme_data_t in = NULL, cipher = NULL;
 	gpgme_error_t err;
 	enum cf_status st = CF_OK;
 	size_t n = 0;
+	int can_sign, can_encrypt;
 
 	for (; fprs[n] && n < 7; n++) {
 		err = key_by_fpr(c, fprs[n], &keys[n]);
@@ -437,25 +444,61 @@ enum cf_status crypto_encrypt(struct ctx *ctx, struct crypto *c, const char *con
 				       fprs[n], gpgme_strerror(err));
 			goto out;
 		}
+		key_caps(keys[n], &can_sign, &can_encrypt);
+		if (keys[n]->revoked || keys[n]->expired || keys[n]->disabled || keys[n]->invalid ||
+		    !can_encrypt) {
+			st = ctx_error(ctx, CF_ERR_DATA, "key %s %s", fprs[n],
+				       keys[n]->revoked ? "is revoked" : keys[n]->expired ? "has expired"
+				       : "cannot encrypt");
+			goto out;
+		}
 	}
-	gpgme_set_armor(c->gctx, 0);
+	gpgme_signers_clear(c->gctx);
+	if (signer) {
+		err = key_by_fpr(c, signer, &skey);
+		if (!err)
+			err = gpgme_signers_add(c->gctx, skey);
+		if (err) {
+			st = ctx_error(ctx, CF_ERR_CONFIG, "cannot sign with key %s: %s", signer,
+				       gpgme_strerror(err));
+			goto out;
+		}
+	}
+	gpgme_set_armor(c->gctx, armor);
 	err = gpgme_data_new_from_mem(&in, data, len, 0);
 	if (!err)
 		err = gpgme_data_new(&cipher);
 	if (!err)
-		err = gpgme_op_encrypt(c->gctx, keys, GPGME_ENCRYPT_ALWAYS_TRUST, in, cipher);
+		err = signer ? gpgme_op_encrypt_sign(c->gctx, keys, GPGME_ENCRYPT_ALWAYS_TRUST, in, cipher)
+			     : gpgme_op_encrypt(c->gctx, keys, GPGME_ENCRYPT_ALWAYS_TRUST, in, cipher);
 	if (err) {
-		st = gpg_fail(ctx, err, "encrypt");
+		st = gpg_fail(ctx, err, signer ? "sign and encrypt" : "encrypt");
 		goto out;
 	}
 	st = data_to_buf(cipher, out);
 	cipher = NULL;
 out:
+	gpgme_signers_clear(c->gctx);
+	gpgme_set_armor(c->gctx, 0);
 	for (size_t i = 0; i < n; i++)
 		gpgme_key_unref(keys[i]);
+	gpgme_key_unref(skey);
 	gpgme_data_release(in);
 	gpgme_data_release(cipher);
 	return st;
+}
+
+enum cf_status crypto_encrypt(struct ctx *ctx, struct crypto *c, const char *const *fprs,
+			      const void *data, size_t len, struct buf *out)
+{
+	return encrypt_impl(ctx, c, NULL, fprs, data, len, 0, out);
+}
+
+enum cf_status crypto_sign_encrypt(struct ctx *ctx, struct crypto *c, const char *signer,
+				   const char *const *fprs, const void *data, size_t len,
+				   struct buf *out)
+{
+	return encrypt_impl(ctx, c, signer, fprs, data, len, 1, out);
 }
 
 /* Signature bits that make a signature unacceptable whatever gpg's status. */

@@ -21,7 +21,7 @@ int identity_decide(struct facts *f, const char *client_handle, const char *clie
 	}
 	/* The display name is ignored: only the addr-spec was kept. */
 	if (strcasecmp(f->from_addr, client_email) != 0) {
-		facts_reject(f, "address-mismatch", "From is not the registered address of client %s",
+		facts_reject(f, "address-mismatch", "From is not the registered address of %s",
 			     client_handle);
 		return 0;
 	}

@@ -27,6 +27,7 @@
 #include "config.h"
 #include "home.h"
 #include "identity.h"
+#include "relay.h"
 #include "ingest.h"
 #include "store.h"
 #include "util.h"
@@ -38,6 +39,7 @@ void ingest_opts(const struct ctx *ctx, struct analyse_opts *o)
 	o->limits.max_parts = (size_t)config_get_u64(ctx->cfg, "max_mime_parts");
 	o->max_decrypted = (size_t)config_get_u64(ctx->cfg, "max_decrypted_size");
 	o->practice_key = config_get(ctx->cfg, "practice_key");
+	o->practice_address = config_get(ctx->cfg, "address");
 }
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -207,20 +209,94 @@ next:
 	hex_encode(h, 32, out);
 }
 
-/* The registry's part of the identity rules: signer and From address. */
-static enum cf_status check_identity(struct ctx *ctx, struct facts *f, struct person *client)
-{
-	enum cf_status st = CF_OK;
+/* Where a message that passed analysis goes. */
+enum route { ROUTE_QUARANTINE, ROUTE_ENTRY, ROUTE_REPLY };
 
+struct plan {
+	enum route route;
+	struct person client;      /* whose journal */
+	struct person therapist;   /* the client's therapist, or the replying one */
+	struct entry_info parent;  /* for a reply: the entry it answers */
+	struct prepared out;       /* what goes out: notification, reply or notice */
+	int have_out;
+	int notice;                /* out is a notice to therapist (rate-limited) */
+};
+
+/*
+ * A therapist's signed message: a reply only when it names, in In-Reply-To
+ * or References, a message Confidant issued; routing uses those ids alone.
+ */
+static enum cf_status route_reply(struct ctx *ctx, struct facts *f, struct plan *pl)
+{
+	char *copy = strdup(f->parents ? f->parents : ""), *save = NULL;
+	enum cf_status st = CF_OK;
+	struct issued is;
+	int found = 0;
+
+	if (copy == NULL)
+		return CF_ERR_NOMEM;
+	for (char *id = strtok_r(copy, " ", &save); id && !found; id = strtok_r(NULL, " ", &save)) {
+		st = store_issued_find(ctx, id, &is);
+		if (st == CF_ERR_NOTFOUND) {
+			st = CF_OK;
+			continue;
+		}
+		if (st != CF_OK)
+			break;
+		if (is.entry_id == 0 || is.client_id == 0)
+			continue;   /* a notice or an alert: nothing to answer */
+		found = 1;
+		st = store_client_by_id(ctx, is.client_id, &pl->client);
+		if (st == CF_OK)
+			st = store_entry_info(ctx, is.entry_id, &pl->parent);
+	}
+	free(copy);
+	if (st != CF_OK)
+		return st;
+	if (!found) {
+		facts_reject(f, "unroutable", "signed by therapist %s but names no message this practice "
+			     "sent", pl->therapist.handle);
+		return CF_OK;
+	}
+	if (pl->client.therapist_id != pl->therapist.id) {
+		facts_reject(f, "not-authorized", "therapist %s is not the therapist of client %s",
+			     pl->therapist.handle, pl->client.handle);
+		return CF_OK;
+	}
+	snprintf(f->signer, sizeof f->signer, "%s", pl->therapist.fpr);
+	pl->route = ROUTE_REPLY;
+	return CF_OK;
+}
+
+/* The registry's part of the identity rules: who signed, and is From theirs. */
+static enum cf_status decide_route(struct ctx *ctx, struct facts *f, struct plan *pl)
+{
+	enum cf_status st;
+
+	pl->route = ROUTE_QUARANTINE;
 	if (f->reason[0])
 		return CF_OK;
-	st = store_client_by_key(ctx, f->signer, client);
-	if (st != CF_OK && st != CF_ERR_NOTFOUND)
-		return st;
-	if (identity_decide(f, client->handle, st == CF_OK ? client->email : NULL))
+	st = store_client_by_key(ctx, f->signer, &pl->client);
+	if (st == CF_OK) {
+		if (!identity_decide(f, pl->client.handle, pl->client.email))
+			return CF_OK;
 		/* A signing subkey speaks for its primary key: record the pin. */
-		snprintf(f->signer, sizeof f->signer, "%s", client->fpr);
-	return CF_OK;
+		snprintf(f->signer, sizeof f->signer, "%s", pl->client.fpr);
+		pl->route = ROUTE_ENTRY;
+		return store_therapist_by_id(ctx, pl->client.therapist_id, &pl->therapist);
+	}
+	if (st != CF_ERR_NOTFOUND)
+		return st;
+	st = store_therapist_by_key(ctx, f->signer, &pl->therapist);
+	if (st == CF_ERR_NOTFOUND) {
+		identity_decide(f, NULL, NULL);
+		return CF_OK;
+	}
+	if (st != CF_OK)
+		return st;
+	if (!identity_decide(f, pl->therapist.handle, pl->therapist.email))
+		return CF_OK;
+	return route_reply(ctx, f, pl);
 }
 
 static enum cf_status encrypt_record(struct ctx *ctx, const void *data, size_t len, struct buf *out)
@@ -230,8 +306,8 @@ static enum cf_status encrypt_record(struct ctx *ctx, const void *data, size_t l
 	return crypto_encrypt(ctx, ctx->crypto, fprs, data, len, out);
 }
 
-enum cf_status ingest_store_entry(struct ctx *ctx, int64_t client_id, const struct facts *f,
-				  int64_t *id, int *duplicate)
+enum cf_status ingest_store_entry(struct ctx *ctx, const struct entry_spec *spec,
+				  const struct facts *f, int64_t *id, int *duplicate)
 {
 	struct buf plain = BUF_INIT, blob = BUF_INIT;
 	struct new_entry e;
@@ -250,10 +326,11 @@ enum cf_status ingest_store_entry(struct ctx *ctx, int64_t client_id, const stru
 	if (st != CF_OK || (*duplicate = *id != 0))
 		goto out;
 	memset(&e, 0, sizeof e);
-	e.client_id = client_id;
-	e.direction = "in";
-	e.message_id = f->message_id;
+	e.client_id = spec->client_id;
+	e.direction = spec->direction ? spec->direction : "in";
+	e.message_id = spec->message_id ? spec->message_id : f->message_id;
 	e.parents = f->parents;
+	e.thread = spec->thread;
 	e.signer = f->signer;
 	e.dedupe = f->dedupe;
 	e.blob = blob.data;
@@ -265,11 +342,67 @@ out:
 	return st;
 }
 
+/* Whether a quarantined message from a therapist's address earns a notice. */
+static enum cf_status want_notice(struct ctx *ctx, const struct facts *f, struct plan *pl)
+{
+	static const char *const quiet[] = { "bounce", "malformed", "too-large", NULL };
+	int allowed = 0;
+	enum cf_status st;
+
+	if (f->no_auto || f->from_addr == NULL || f->from_mailboxes != 1)
+		return CF_OK;
+	for (size_t i = 0; quiet[i]; i++)
+		if (strcmp(f->reason, quiet[i]) == 0)
+			return CF_OK;
+	if (pl->therapist.id == 0) {
+		st = store_therapist_by_email(ctx, f->from_addr, &pl->therapist);
+		if (st == CF_ERR_NOTFOUND)
+			return CF_OK;
+		if (st != CF_OK)
+			return st;
+	}
+	st = relay_notice_allowed(ctx, pl->therapist.email, &allowed);
+	if (st != CF_OK || !allowed)
+		return st;
+	pl->notice = 1;
+	return CF_OK;
+}
+
+/* All OpenPGP work for what goes out, before the transaction. */
+static enum cf_status prepare_outgoing(struct ctx *ctx, struct facts *f, struct plan *pl)
+{
+	enum cf_status st;
+	int64_t existing = 0;
+
+	if (pl->route == ROUTE_QUARANTINE) {
+		st = want_notice(ctx, f, pl);
+		if (st != CF_OK || !pl->notice)
+			return st;
+		st = relay_notice(ctx, &pl->therapist, f, &pl->out);
+		pl->have_out = st == CF_OK;
+		return st;
+	}
+	/* A duplicate sends nothing: check before doing the work. */
+	st = store_entry_by_dedupe(ctx, f->dedupe, &existing);
+	if (st != CF_OK || existing)
+		return st;
+	if (pl->route == ROUTE_ENTRY) {
+		if (f->no_auto)
+			return CF_OK;
+		st = relay_notification(ctx, &pl->client, &pl->therapist, f, &pl->out);
+	} else {
+		st = relay_reply(ctx, &pl->client, f, pl->parent.message_id, &pl->out);
+	}
+	pl->have_out = st == CF_OK;
+	return st;
+}
+
 static enum cf_status store_outcome(struct ctx *ctx, const char *spool_name, const char *raw,
-				    size_t len, struct facts *f, const struct person *client,
+				    size_t len, struct facts *f, struct plan *pl,
 				    struct ingest_result *res)
 {
 	struct buf blob = BUF_INIT;
+	struct entry_spec spec = { 0, NULL, 0, NULL };
 	enum cf_status st;
 	char rawkey[65];
 	int done = 0, dup = 0;
@@ -280,6 +413,9 @@ static enum cf_status store_outcome(struct ctx *ctx, const char *spool_name, con
 		if (st != CF_OK)
 			goto out;
 	}
+	st = prepare_outgoing(ctx, f, pl);
+	if (st != CF_OK)
+		goto out;
 	st = store_begin(ctx);
 	if (st != CF_OK)
 		goto out;
@@ -296,14 +432,28 @@ static enum cf_status store_outcome(struct ctx *ctx, const char *spool_name, con
 		ingest_raw_key(raw, len, rawkey);
 		st = store_quarantine_insert(ctx, &q, &res->id, &dup);
 		res->outcome = dup ? INGEST_DUPLICATE : INGEST_QUARANTINED;
+		if (st == CF_OK && !dup && pl->have_out) {
+			st = relay_queue(ctx, &pl->out, 0, 0, pl->therapist.id);
+			if (st == CF_OK)
+				st = relay_notice_record(ctx, pl->therapist.email);
+		}
 	} else {
-		st = ingest_store_entry(ctx, client->id, f, &res->id, &dup);
-		res->outcome = dup ? INGEST_DUPLICATE : INGEST_STORED;
+		spec.client_id = pl->client.id;
+		if (pl->route == ROUTE_REPLY) {
+			spec.direction = "out";
+			spec.thread = pl->parent.thread_id;
+			spec.message_id = pl->out.message_id;
+		}
+		st = ingest_store_entry(ctx, &spec, f, &res->id, &dup);
+		res->outcome = dup ? INGEST_DUPLICATE : pl->route == ROUTE_REPLY ? INGEST_RELAYED : INGEST_STORED;
+		if (st == CF_OK && !dup && pl->have_out)
+			st = relay_queue(ctx, &pl->out, res->id, pl->client.id, pl->therapist.id);
 	}
 	if (st != CF_OK)
 		goto out;
 	ctx_crash_point(ctx, "in-transaction");
-	st = store_spool_mark_done(ctx, spool_name, f->reason[0] ? f->reason : "journal");
+	st = store_spool_mark_done(ctx, spool_name, f->reason[0] ? f->reason
+					       : pl->route == ROUTE_REPLY ? "reply" : "journal");
 	if (st != CF_OK)
 		goto out;
 commit:
@@ -320,12 +470,12 @@ enum cf_status ingest_process(struct ctx *ctx, const char *spool_name, const cha
 {
 	struct analyse_opts o;
 	struct facts f;
-	struct person client;
+	struct plan pl;
 	enum cf_status st;
 	char *safe;
 
 	memset(res, 0, sizeof *res);
-	memset(&client, 0, sizeof client);
+	memset(&pl, 0, sizeof pl);
 	ingest_opts(ctx, &o);
 	if (len > config_get_u64(ctx->cfg, "max_message_size")) {
 		memset(&f, 0, sizeof f);
@@ -337,16 +487,18 @@ enum cf_status ingest_process(struct ctx *ctx, const char *spool_name, const cha
 		if (st != CF_OK)
 			return st;
 	}
-	st = check_identity(ctx, &f, &client);
+	st = decide_route(ctx, &f, &pl);
 	if (st == CF_OK)
-		st = store_outcome(ctx, spool_name, raw, len, &f, &client, res);
+		st = store_outcome(ctx, spool_name, raw, len, &f, &pl, res);
 	if (st == CF_OK) {
 		snprintf(res->reason, sizeof res->reason, "%s", f.reason);
-		snprintf(res->handle, sizeof res->handle, "%s", client.handle);
+		snprintf(res->handle, sizeof res->handle, "%s", pl.client.handle);
+		snprintf(res->therapist, sizeof res->therapist, "%s", pl.therapist.handle);
 		safe = str_sanitize(f.message_id ? f.message_id : "");
 		snprintf(res->message_id, sizeof res->message_id, "%s", safe ? safe : "");
 		free(safe);
 	}
+	prepared_release(&pl.out);
 	facts_release(&f);
 	return st;
 }

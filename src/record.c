@@ -61,7 +61,7 @@ static int put_str(struct buf *b, char tag, const char *s)
 
 int facts_serialize(const struct facts *f, struct buf *out)
 {
-	char n[32];
+	char n[48];
 
 	if (put(out, 'V', "1", 1) || put_str(out, 'R', f->reason) || put_str(out, 'D', f->detail) ||
 	    put_str(out, 'S', f->signer) || put_str(out, 'F', f->from_addr) ||
@@ -69,7 +69,7 @@ int facts_serialize(const struct facts *f, struct buf *out)
 	    put_str(out, 'P', f->parents) || put_str(out, 'J', f->subject) ||
 	    put_str(out, 'B', f->body) || put_str(out, 'T', f->date) || put_str(out, 'H', f->dedupe))
 		return -1;
-	snprintf(n, sizeof n, "%zu %zu", f->from_count, f->from_mailboxes);
+	snprintf(n, sizeof n, "%zu %zu %d", f->from_count, f->from_mailboxes, f->no_auto);
 	if (put_str(out, 'N', n))
 		return -1;
 	for (size_t i = 0; i < f->natts; i++) {
@@ -133,9 +133,9 @@ int facts_deserialize(const char *p, size_t len, struct facts *f)
 		case 'B': dst = &f->body; break;
 		case 'T': dst = &f->date; break;
 		case 'N': {
-			char tmp[32];
+			char tmp[48];
 			copy_fixed(tmp, sizeof tmp, v, n);
-			if (sscanf(tmp, "%zu %zu", &f->from_count, &f->from_mailboxes) != 2)
+			if (sscanf(tmp, "%zu %zu %d", &f->from_count, &f->from_mailboxes, &f->no_auto) < 2)
 				goto bad;
 			break;
 		}

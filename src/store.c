@@ -47,6 +47,27 @@ static const char schema[] =
 	" name TEXT PRIMARY KEY, outcome TEXT NOT NULL, done_at TEXT NOT NULL) WITHOUT ROWID;"
 	"PRAGMA user_version = 1;";
 
+/* Version 2: what Confidant sends (the relay). */
+static const char schema_v2[] =
+	"CREATE TABLE IF NOT EXISTS issued ("
+	" message_id TEXT PRIMARY KEY, kind TEXT NOT NULL, entry_id INTEGER REFERENCES entries(id),"
+	" client_id INTEGER REFERENCES clients(id), therapist_id INTEGER REFERENCES therapists(id),"
+	" created_at TEXT NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS outbox ("
+	" id INTEGER PRIMARY KEY, message_id TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,"
+	" recipient TEXT NOT NULL, entry_id INTEGER REFERENCES entries(id),"
+	" state TEXT NOT NULL CHECK (state IN ('queued','sending','sent','held')),"
+	" attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at TEXT NOT NULL, last_error TEXT,"
+	" created_at TEXT NOT NULL, claimed_at TEXT, sent_at TEXT,"
+	" message BLOB, payload BLOB, keys TEXT);"
+	"CREATE INDEX IF NOT EXISTS outbox_due ON outbox(state, next_attempt_at);"
+	"CREATE TABLE IF NOT EXISTS notices ("
+	" address TEXT NOT NULL, sent_at TEXT NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS notices_address ON notices(address, sent_at);"
+	"PRAGMA user_version = 2;";
+
+#define SCHEMA_VERSION 2
+
 enum cf_status store_error(struct ctx *ctx, int rc, const char *what)
 {
 	int base = rc & 0xff;
@@ -124,11 +145,16 @@ enum cf_status store_open(struct ctx *ctx, const char *path, int readwrite)
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW)
 		return store_error(ctx, rc, "read the schema version");
-	if (version == 0 && readwrite) {
-		s = exec(ctx, "PRAGMA journal_mode = WAL;", "switch to WAL");
+	if (version < SCHEMA_VERSION && readwrite) {
+		if (version == 0)
+			s = exec(ctx, "PRAGMA journal_mode = WAL;", "switch to WAL");
 		if (s == CF_OK)
 			s = exec(ctx, "BEGIN IMMEDIATE;", "create the schema");
-		if (s == CF_OK && (s = exec(ctx, schema, "create the schema")) == CF_OK)
+		if (s == CF_OK && version < 1)
+			s = exec(ctx, schema, "create the schema");
+		if (s == CF_OK && version < 2)
+			s = exec(ctx, schema_v2, "upgrade the schema to version 2");
+		if (s == CF_OK)
 			s = exec(ctx, "COMMIT;", "create the schema");
 		if (s != CF_OK)
 			sqlite3_exec(ctx->db, "ROLLBACK", NULL, NULL, NULL);
@@ -137,9 +163,12 @@ enum cf_status store_open(struct ctx *ctx, const char *path, int readwrite)
 	if (version == 0)
 		return ctx_error(ctx, CF_ERR_CONFIG, "database '%s' has no schema: "
 				 "was the practice created with 'confidant init'?", path);
-	if (version > 1)
+	if (version > SCHEMA_VERSION)
 		return ctx_error(ctx, CF_ERR_CONFIG, "database '%s' is from a newer confidant "
 				 "(schema %d)", path, version);
+	if (version < SCHEMA_VERSION)
+		return ctx_error(ctx, CF_ERR_CONFIG, "database '%s' has schema %d; run a command that "
+				 "writes (such as 'confidant deliver --retry') to upgrade it", path, version);
 	return CF_OK;
 }
 
@@ -222,6 +251,116 @@ enum cf_status store_therapist_by_handle(struct ctx *ctx, const char *handle, st
 {
 	return person_query(ctx, "SELECT id, handle, email, fpr, 0, '' FROM therapists WHERE handle = ?1",
 			    handle, out, "look up a therapist");
+}
+
+enum cf_status store_therapist_by_key(struct ctx *ctx, const char *fpr, struct person *out)
+{
+	return person_query(ctx, "SELECT t.id, t.handle, t.email, t.fpr, 0, '' FROM therapists t "
+			    "JOIN subkeys k ON k.primary_fpr = t.fpr WHERE k.fpr = upper(?1)", fpr, out,
+			    "look up a signer");
+}
+
+enum cf_status store_therapist_by_email(struct ctx *ctx, const char *email, struct person *out)
+{
+	return person_query(ctx, "SELECT id, handle, email, fpr, 0, '' FROM therapists "
+			    "WHERE email = lower(?1) LIMIT 1", email, out, "look up a therapist");
+}
+
+enum cf_status store_therapist_by_id(struct ctx *ctx, int64_t id, struct person *out)
+{
+	char idtext[32];
+
+	snprintf(idtext, sizeof idtext, "%lld", (long long)id);
+	return person_query(ctx, "SELECT id, handle, email, fpr, 0, '' FROM therapists WHERE id = ?1",
+			    idtext, out, "look up a therapist");
+}
+
+enum cf_status store_client_by_id(struct ctx *ctx, int64_t id, struct person *out)
+{
+	char idtext[32];
+
+	snprintf(idtext, sizeof idtext, "%lld", (long long)id);
+	return person_query(ctx, CLIENT_COLS "WHERE c.id = ?1", idtext, out, "look up a client");
+}
+
+enum cf_status store_issued_add(struct ctx *ctx, const char *msgid, const char *kind,
+				int64_t entry_id, int64_t client_id, int64_t therapist_id)
+{
+	sqlite3_stmt *st = NULL;
+	enum cf_status s;
+	char now[32];
+
+	time_format_iso(ctx->now, now, sizeof now);
+	s = store_prepare(ctx, "INSERT INTO issued(message_id, kind, entry_id, client_id, therapist_id, "
+			  "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &st);
+	if (s != CF_OK)
+		return s;
+	sqlite3_bind_text(st, 1, msgid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	if (entry_id)
+		sqlite3_bind_int64(st, 3, entry_id);
+	if (client_id)
+		sqlite3_bind_int64(st, 4, client_id);
+	if (therapist_id)
+		sqlite3_bind_int64(st, 5, therapist_id);
+	sqlite3_bind_text(st, 6, now, -1, SQLITE_STATIC);
+	s = store_step_done(ctx, st, "record an issued Message-ID");
+	sqlite3_finalize(st);
+	return s;
+}
+
+enum cf_status store_issued_find(struct ctx *ctx, const char *msgid, struct issued *out)
+{
+	sqlite3_stmt *st = NULL;
+	enum cf_status s;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	s = store_prepare(ctx, "SELECT kind, coalesce(entry_id, 0), coalesce(client_id, 0), "
+			  "coalesce(therapist_id, 0) FROM issued WHERE message_id = ?1", &st);
+	if (s != CF_OK)
+		return s;
+	sqlite3_bind_text(st, 1, msgid, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		copy_col(out->kind, sizeof out->kind, st, 0);
+		out->entry_id = sqlite3_column_int64(st, 1);
+		out->client_id = sqlite3_column_int64(st, 2);
+		out->therapist_id = sqlite3_column_int64(st, 3);
+		s = CF_OK;
+	} else {
+		s = rc == SQLITE_DONE ? CF_ERR_NOTFOUND : store_error(ctx, rc, "look up an issued Message-ID");
+	}
+	sqlite3_finalize(st);
+	return s;
+}
+
+enum cf_status store_entry_info(struct ctx *ctx, int64_t id, struct entry_info *out)
+{
+	sqlite3_stmt *st = NULL;
+	enum cf_status s;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	s = store_prepare(ctx, "SELECT id, client_id, thread_id, direction, coalesce(message_id, ''), "
+			  "received_at FROM entries WHERE id = ?1", &st);
+	if (s != CF_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->id = sqlite3_column_int64(st, 0);
+		out->client_id = sqlite3_column_int64(st, 1);
+		out->thread_id = sqlite3_column_int64(st, 2);
+		copy_col(out->direction, sizeof out->direction, st, 3);
+		copy_col(out->message_id, sizeof out->message_id, st, 4);
+		copy_col(out->received_at, sizeof out->received_at, st, 5);
+		s = CF_OK;
+	} else {
+		s = rc == SQLITE_DONE ? CF_ERR_NOTFOUND : store_error(ctx, rc, "look up an entry");
+	}
+	sqlite3_finalize(st);
+	return s;
 }
 
 enum cf_status store_key_in_use(struct ctx *ctx, const char *fpr, int *in_use)
@@ -325,9 +464,13 @@ enum cf_status store_entry_insert(struct ctx *ctx, const struct new_entry *e, in
 	enum cf_status s;
 	char now[32];
 
-	s = find_thread(ctx, e->client_id, e->parents, thread);
-	if (s != CF_OK)
-		return s;
+	if (e->thread) {
+		*thread = e->thread;
+	} else {
+		s = find_thread(ctx, e->client_id, e->parents, thread);
+		if (s != CF_OK)
+			return s;
+	}
 	time_format_iso(ctx->now, now, sizeof now);
 	s = store_prepare(ctx, "INSERT INTO entries(client_id, thread_id, direction, message_id, "
 			  "received_at, signer, dedupe, content) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", &st);

@@ -64,7 +64,7 @@ say() { echo "# $*"; }
 # script, and shows its output only when it failed (or when verbose).
 test_run_() {
 	out=$TRASH/.out.$test_count
-	( set -e; cd "$TRASH"; eval "$1" ) >"$out" 2>&1
+	( set -e; [ -n "${TEST_TRACE:-}" ] && set -x; cd "$TRASH"; eval "$1" ) >"$out" 2>&1
 	rc=$?
 	return $rc
 }

@@ -1,0 +1,64 @@
+/*
+ * relay.h: what Confidant sends about journals: the notification of a new
+ * entry to the client's therapist, the therapist's reply to the client,
+ * notices to a therapist whose reply did not go through, and alerts to
+ * the practice.  Each is prepared (all OpenPGP work) before the
+ * transaction that queues it, so write transactions stay short.
+ */
+#ifndef CONFIDANT_RELAY_H
+#define CONFIDANT_RELAY_H
+
+#include <stdint.h>
+
+#include "buf.h"
+#include "compose.h"
+#include "crypto.h"
+#include "record.h"
+#include "store.h"
+
+struct prepared {
+	char kind[16];
+	char message_id[MSGID_MAX];
+	char recipient[256];
+	struct buf message;         /* the finished message, or empty when held */
+	struct buf payload;         /* when held: the content, encrypted to the practice key */
+	char keys[4 * FPR_MAX];     /* the recipient fingerprints, space-separated */
+	char error[1024];           /* when held: why */
+	int held;
+	struct prepared *alert;     /* when held: the alert to the practice */
+};
+
+void prepared_release(struct prepared *p);
+
+/* Builds o as kind; a recipient key that is expired or revoked holds it. */
+enum cf_status relay_prepare(struct ctx *ctx, const char *kind, const struct outgoing *o,
+			     const char *about, struct prepared *p);
+
+/* Inside a transaction: records the Message-ID as issued and queues it. */
+enum cf_status relay_queue(struct ctx *ctx, const struct prepared *p, int64_t entry_id,
+			   int64_t client_id, int64_t therapist_id);
+
+/* Rebuilds a held message from its payload (outbox_flush). */
+enum cf_status relay_rebuild(struct ctx *ctx, const char *msgid, const char *recipient,
+			     const void *payload, size_t len, const char *keys, struct buf *out);
+
+/* A new entry of client, to the client's therapist. */
+enum cf_status relay_notification(struct ctx *ctx, const struct person *client,
+				  const struct person *therapist, const struct facts *f,
+				  struct prepared *p);
+
+/* A reply (its content in f) to client, in reply to the client's message. */
+enum cf_status relay_reply(struct ctx *ctx, const struct person *client, const struct facts *f,
+			   const char *in_reply_to, struct prepared *p);
+
+/* Tells a therapist that a message from their address was not delivered. */
+enum cf_status relay_notice(struct ctx *ctx, const struct person *therapist, const struct facts *f,
+			    struct prepared *p);
+
+/* Whether a notice to address is allowed now (notice_interval). */
+enum cf_status relay_notice_allowed(struct ctx *ctx, const char *address, int *allowed);
+
+/* Inside a transaction: counts a notice against address. */
+enum cf_status relay_notice_record(struct ctx *ctx, const char *address);
+
+#endif

@@ -1,0 +1,308 @@
+/*
+ * compose.c: outgoing PGP/MIME.
+ *
+ * Layout of every message:
+ *   outer headers: From (the practice), To (one registered address),
+ *     Subject "...", Date, Message-ID, threading headers, Auto-Submitted
+ *     for automatic mail, and multipart/encrypted;
+ *   inside the encryption: a multipart/mixed with protected-headers="v1"
+ *     carrying the real Subject, From, To, Date and Message-ID, then the
+ *     text (quoted-printable, UTF-8) and the attachments (base64).
+ * Header values that came from mail were sanitised when they were read
+ * (control characters replaced), and are encoded again here, so no value
+ * can start a header line of its own.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "compose.h"
+#include "config.h"
+#include "crypto.h"
+#include "util.h"
+
+enum cf_status compose_message_id(struct ctx *ctx, char out[MSGID_MAX])
+{
+	const char *addr = config_get(ctx->cfg, "address");
+	const char *domain = addr ? strrchr(addr, '@') : NULL;
+	unsigned char rnd[16];
+	char hex[33];
+
+	if (getrandom(rnd, sizeof rnd, 0) != sizeof rnd)
+		return ctx_error(ctx, CF_ERR_TEMP, "cannot make a Message-ID: no randomness");
+	hex_encode(rnd, sizeof rnd, hex);
+	snprintf(out, MSGID_MAX, "%s@%s", hex, domain ? domain + 1 : "confidant.invalid");
+	return CF_OK;
+}
+
+int qp_encode(const char *s, size_t n, struct buf *out)
+{
+	static const char hx[] = "0123456789ABCDEF";
+	size_t col = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '\n') {
+			/* White space before a line break must be encoded to survive. */
+			if (out->len && (out->data[out->len - 1] == ' ' || out->data[out->len - 1] == '\t')) {
+				char last = out->data[--out->len];
+				if (buf_printf(out, "=%c%c", hx[(unsigned char)last >> 4], hx[last & 15]) < 0)
+					return -1;
+			}
+			if (buf_puts(out, "\r\n") < 0)
+				return -1;
+			col = 0;
+			continue;
+		}
+		if (c == '\r' && i + 1 < n && s[i + 1] == '\n')
+			continue;
+		size_t w = (c == '=' || c < 0x20 || c > 0x7e) && c != '\t' ? 3 : 1;
+		if (col + w > 75) {
+			if (buf_puts(out, "=\r\n") < 0)
+				return -1;
+			col = 0;
+		}
+		if (w == 3) {
+			if (buf_printf(out, "=%c%c", hx[c >> 4], hx[c & 15]) < 0)
+				return -1;
+		} else if (buf_putc(out, (char)c) < 0) {
+			return -1;
+		}
+		col += w;
+	}
+	if (out->len && (out->data[out->len - 1] == ' ' || out->data[out->len - 1] == '\t')) {
+		char last = out->data[--out->len];
+		if (buf_printf(out, "=%c%c", hx[(unsigned char)last >> 4], hx[last & 15]) < 0)
+			return -1;
+	}
+	return buf_puts(out, "\r\n");
+}
+
+int base64_encode(const void *p, size_t n, struct buf *out)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *s = p;
+	size_t col = 0;
+
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned)s[i] << 16 | (i + 1 < n ? (unsigned)s[i + 1] << 8 : 0) |
+			     (i + 2 < n ? s[i + 2] : 0);
+		char q[4] = { b64[v >> 18], b64[(v >> 12) & 63],
+			      i + 1 < n ? b64[(v >> 6) & 63] : '=', i + 2 < n ? b64[v & 63] : '=' };
+		if (buf_append(out, q, 4) < 0)
+			return -1;
+		col += 4;
+		if (col >= 76) {
+			if (buf_puts(out, "\r\n") < 0)
+				return -1;
+			col = 0;
+		}
+	}
+	return col ? buf_puts(out, "\r\n") : 0;
+}
+
+static int is_plain_ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			return 0;
+	return 1;
+}
+
+int header_encode(const char *s, struct buf *out)
+{
+	size_t n = strlen(s), i = 0;
+
+	if (is_plain_ascii(s) && !strstr(s, "=?"))
+		return buf_puts(out, s);
+	/* Encoded words of at most 45 bytes of input, cut between characters. */
+	while (i < n) {
+		size_t take = 0;
+		while (i + take < n) {
+			size_t l = utf8_seq_len((const unsigned char *)s + i + take, n - i - take);
+			if (l == 0)
+				l = 1;
+			if (take + l > 45)
+				break;
+			take += l;
+		}
+		if (buf_puts(out, i ? "\r\n =?UTF-8?B?" : "=?UTF-8?B?") < 0)
+			return -1;
+		struct buf enc = BUF_INIT;
+		if (base64_encode(s + i, take, &enc) < 0) {
+			buf_release(&enc);
+			return -1;
+		}
+		while (enc.len && (enc.data[enc.len - 1] == '\n' || enc.data[enc.len - 1] == '\r'))
+			enc.len--;
+		int rc = buf_append(out, enc.data, enc.len);
+		buf_release(&enc);
+		if (rc < 0 || buf_puts(out, "?=") < 0)
+			return -1;
+		i += take;
+	}
+	return 0;
+}
+
+/* A header line "Name: value\r\n" with the value made one safe line. */
+static int put_header(struct buf *b, const char *name, const char *value)
+{
+	char *safe = str_sanitize(value);
+	int rc;
+
+	if (safe == NULL)
+		return -1;
+	rc = buf_printf(b, "%s: ", name) < 0 || header_encode(safe, b) < 0 || buf_puts(b, "\r\n") < 0;
+	free(safe);
+	return rc ? -1 : 0;
+}
+
+static int put_filename(struct buf *b, const char *name)
+{
+	static const char hx[] = "0123456789ABCDEF";
+
+	if (is_plain_ascii(name) && !strpbrk(name, "\"\\"))
+		return buf_printf(b, "filename=\"%s\"", name);
+	/* RFC 2231: filename*=UTF-8''percent-encoded */
+	if (buf_puts(b, "filename*=UTF-8''") < 0)
+		return -1;
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    strchr("!#$&+-.^_`|~", *p)) {
+			if (buf_putc(b, (char)*p) < 0)
+				return -1;
+		} else if (buf_printf(b, "%%%c%c", hx[*p >> 4], hx[*p & 15]) < 0) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void rfc5322_date(time_t t, char *out, size_t n)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, n, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+}
+
+static int put_msgids(struct buf *b, const char *name, const char *ids)
+{
+	char *copy = strdup(ids), *save = NULL;
+	int rc = buf_printf(b, "%s:", name);
+
+	for (char *t = strtok_r(copy, " ", &save); copy && t && rc == 0; t = strtok_r(NULL, " ", &save))
+		rc = buf_printf(b, " <%s>", t);
+	free(copy);
+	return rc < 0 || copy == NULL || buf_puts(b, "\r\n") < 0 ? -1 : 0;
+}
+
+static int boundary(char out[40])
+{
+	unsigned char rnd[12];
+
+	if (getrandom(rnd, sizeof rnd, 0) != sizeof rnd)
+		return -1;
+	memcpy(out, "=_", 2);
+	hex_encode(rnd, sizeof rnd, out + 2);
+	return 0;
+}
+
+/* From: "Name" <address>, with the name encoded when it must be. */
+static int put_from(struct buf *b, struct ctx *ctx)
+{
+	const char *name = config_get(ctx->cfg, "name"), *addr = config_get(ctx->cfg, "address");
+
+	if (name == NULL || *name == '\0')
+		return buf_printf(b, "From: %s\r\n", addr);
+	if (buf_puts(b, "From: ") < 0)
+		return -1;
+	if (is_plain_ascii(name) && !strpbrk(name, "\"\\")) {
+		if (buf_printf(b, "\"%s\"", name) < 0)
+			return -1;
+	} else if (header_encode(name, b) < 0) {
+		return -1;
+	}
+	return buf_printf(b, " <%s>\r\n", addr);
+}
+
+/* The plaintext entity that goes inside the encryption. */
+static int inner_entity(struct ctx *ctx, const struct outgoing *o, const char *msgid,
+			const char *date, struct buf *b)
+{
+	char bd[40];
+
+	if (boundary(bd) < 0)
+		return -1;
+	if (buf_printf(b, "Content-Type: multipart/mixed; boundary=\"%s\"; protected-headers=\"v1\"\r\n",
+		       bd) < 0 || put_header(b, "Subject", o->subject ? o->subject : "") < 0 ||
+	    put_from(b, ctx) < 0 || buf_printf(b, "To: %s\r\nDate: %s\r\nMessage-ID: <%s>\r\n\r\n",
+						o->to, date, msgid) < 0)
+		return -1;
+	if (buf_printf(b, "--%s\r\nContent-Type: text/plain; charset=utf-8\r\n"
+		       "Content-Transfer-Encoding: quoted-printable\r\n\r\n", bd) < 0 ||
+	    qp_encode(o->body ? o->body : "", o->body ? strlen(o->body) : 0, b) < 0)
+		return -1;
+	for (size_t i = 0; i < o->natts; i++) {
+		const struct attachment *a = &o->atts[i];
+		if (buf_printf(b, "--%s\r\nContent-Type: %s\r\nContent-Disposition: attachment; ", bd,
+			       a->content_type && is_plain_ascii(a->content_type) && strchr(a->content_type, '/')
+			       ? a->content_type : "application/octet-stream") < 0 ||
+		    put_filename(b, a->filename ? a->filename : "attachment") < 0 ||
+		    buf_puts(b, "\r\nContent-Transfer-Encoding: base64\r\n\r\n") < 0 ||
+		    base64_encode(a->data ? a->data : "", a->size, b) < 0)
+			return -1;
+	}
+	return buf_printf(b, "--%s--\r\n", bd);
+}
+
+enum cf_status compose_message(struct ctx *ctx, const struct outgoing *o, const char *msgid,
+			       struct buf *out)
+{
+	struct buf inner = BUF_INIT, cipher = BUF_INIT;
+	const char *practice = config_get(ctx->cfg, "practice_key");
+	enum cf_status st;
+	char date[64], bd[40];
+
+	rfc5322_date(ctx->now, date, sizeof date);
+	if (inner_entity(ctx, o, msgid, date, &inner) < 0 || boundary(bd) < 0) {
+		st = CF_ERR_NOMEM;
+		goto out;
+	}
+	st = crypto_sign_encrypt(ctx, ctx->crypto, practice, o->keys, inner.data, inner.len, &cipher);
+	if (st != CF_OK)
+		goto out;
+	if (put_from(out, ctx) < 0 ||
+	    buf_printf(out, "To: %s\r\nSubject: ...\r\nDate: %s\r\nMessage-ID: <%s>\r\n", o->to, date,
+		       msgid) < 0 ||
+	    (o->in_reply_to && buf_printf(out, "In-Reply-To: <%s>\r\n", o->in_reply_to) < 0) ||
+	    (o->references && put_msgids(out, "References", o->references) < 0) ||
+	    (o->auto_submitted && buf_printf(out, "Auto-Submitted: %s\r\n", o->auto_submitted) < 0) ||
+	    buf_printf(out, "MIME-Version: 1.0\r\nContent-Type: multipart/encrypted; "
+		       "protocol=\"application/pgp-encrypted\"; boundary=\"%s\"\r\n\r\n"
+		       "This is an OpenPGP/MIME encrypted message (RFC 4880 and 3156)\r\n"
+		       "--%s\r\nContent-Type: application/pgp-encrypted\r\n"
+		       "Content-Description: PGP/MIME version identification\r\n\r\nVersion: 1\r\n\r\n"
+		       "--%s\r\nContent-Type: application/octet-stream; name=\"encrypted.asc\"\r\n"
+		       "Content-Description: OpenPGP encrypted message\r\n"
+		       "Content-Disposition: inline; filename=\"encrypted.asc\"\r\n\r\n", bd, bd, bd) < 0) {
+		st = CF_ERR_NOMEM;
+		goto out;
+	}
+	/* gpg's armor has LF line ends; mail wants CRLF. */
+	for (size_t i = 0; i < cipher.len; i++) {
+		if (cipher.data[i] == '\n' && (i == 0 || cipher.data[i - 1] != '\r'))
+			buf_putc(out, '\r');
+		buf_putc(out, cipher.data[i]);
+	}
+	if (buf_printf(out, "\r\n--%s--\r\n", bd) < 0)
+		st = CF_ERR_NOMEM;
+out:
+	if (inner.data)
+		explicit_bzero(inner.data, inner.cap);
+	buf_release(&inner);
+	buf_release(&cipher);
+	return st;
+}

@@ -1,0 +1,216 @@
+/* outbox.c: durable sending (see outbox.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "outbox.h"
+#include "relay.h"
+#include "store.h"
+#include "transport.h"
+#include "util.h"
+
+/* A claim older than this belongs to a process that died mid-hand-off. */
+#define STALE_CLAIM 600
+
+enum cf_status outbox_add(struct ctx *ctx, const struct outbox_item *it, int64_t *id)
+{
+	sqlite3_stmt *st = NULL;
+	enum cf_status s;
+	char now[32];
+
+	time_format_iso(ctx->now, now, sizeof now);
+	s = store_prepare(ctx, "INSERT INTO outbox(message_id, kind, recipient, entry_id, state, "
+			  "next_attempt_at, created_at, message, payload, keys, last_error) "
+			  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10)", &st);
+	if (s != CF_OK)
+		return s;
+	sqlite3_bind_text(st, 1, it->message_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, it->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, it->recipient, -1, SQLITE_STATIC);
+	if (it->entry_id)
+		sqlite3_bind_int64(st, 4, it->entry_id);
+	sqlite3_bind_text(st, 5, it->message ? "queued" : "held", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, now, -1, SQLITE_STATIC);
+	if (it->message)
+		sqlite3_bind_blob(st, 7, it->message->data, (int)it->message->len, SQLITE_STATIC);
+	if (it->payload)
+		sqlite3_bind_blob(st, 8, it->payload->data, (int)it->payload->len, SQLITE_STATIC);
+	if (it->keys)
+		sqlite3_bind_text(st, 9, it->keys, -1, SQLITE_STATIC);
+	if (it->error)
+		sqlite3_bind_text(st, 10, it->error, -1, SQLITE_STATIC);
+	s = store_step_done(ctx, st, "queue a message");
+	sqlite3_finalize(st);
+	if (s == CF_OK && id)
+		*id = sqlite3_last_insert_rowid(ctx->db);
+	return s;
+}
+
+static enum cf_status exec_id(struct ctx *ctx, const char *sql, int64_t id, const char *text1,
+			      const char *text2, int *changed)
+{
+	sqlite3_stmt *st = NULL;
+	enum cf_status s = store_prepare(ctx, sql, &st);
+
+	if (s != CF_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, id);
+	if (text1)
+		sqlite3_bind_text(st, 2, text1, -1, SQLITE_STATIC);
+	if (text2)
+		sqlite3_bind_text(st, 3, text2, -1, SQLITE_STATIC);
+	s = store_step_done(ctx, st, "update the outbox");
+	sqlite3_finalize(st);
+	if (changed)
+		*changed = sqlite3_changes(ctx->db);
+	return s;
+}
+
+/* Held rows whose recipient keys work again become queued. */
+static enum cf_status revive_held(struct ctx *ctx, int64_t only_id, struct flush_stats *stats)
+{
+	sqlite3_stmt *st = NULL, *up = NULL;
+	enum cf_status s;
+	int rc;
+
+	s = store_prepare(ctx, "SELECT id, message_id, recipient, payload, keys FROM outbox "
+			  "WHERE state = 'held' AND (?1 = 0 OR id = ?1) ORDER BY id", &st);
+	if (s != CF_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, only_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct buf msg = BUF_INIT;
+		int64_t id = sqlite3_column_int64(st, 0);
+		enum cf_status b = relay_rebuild(ctx, (const char *)sqlite3_column_text(st, 1),
+						 (const char *)sqlite3_column_text(st, 2),
+						 sqlite3_column_blob(st, 3), (size_t)sqlite3_column_bytes(st, 3),
+						 (const char *)sqlite3_column_text(st, 4), &msg);
+		if (b == CF_OK) {
+			s = store_prepare(ctx, "UPDATE outbox SET state = 'queued', message = ?2, payload = NULL, "
+					  "keys = NULL, last_error = NULL WHERE id = ?1 AND state = 'held'", &up);
+			if (s == CF_OK) {
+				sqlite3_bind_int64(up, 1, id);
+				sqlite3_bind_blob(up, 2, msg.data, (int)msg.len, SQLITE_STATIC);
+				s = store_step_done(ctx, up, "queue a held message");
+			}
+			sqlite3_finalize(up);
+			up = NULL;
+		} else {
+			stats->held++;
+			s = exec_id(ctx, "UPDATE outbox SET last_error = ?2 WHERE id = ?1", id, ctx->errmsg,
+				    NULL, NULL);
+		}
+		buf_release(&msg);
+		if (s != CF_OK)
+			break;
+	}
+	sqlite3_finalize(st);
+	if (s == CF_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		s = store_error(ctx, rc, "read the outbox");
+	return s;
+}
+
+/* The ids to hand off now. */
+static enum cf_status due_ids(struct ctx *ctx, int64_t only_id, int64_t **ids, size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	enum cf_status s;
+	char now[32];
+	size_t cap = 0;
+	int rc;
+
+	*ids = NULL;
+	*n = 0;
+	time_format_iso(ctx->now, now, sizeof now);
+	s = store_prepare(ctx, only_id
+			  ? "SELECT id FROM outbox WHERE id = ?2 AND state = 'queued'"
+			  : "SELECT id FROM outbox WHERE state = 'queued' AND next_attempt_at <= ?1 ORDER BY id",
+			  &st);
+	if (s != CF_OK)
+		return s;
+	sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, only_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			int64_t *ni = realloc(*ids, (cap = cap ? cap * 2 : 16) * sizeof *ni);
+			if (ni == NULL) {
+				s = CF_ERR_NOMEM;
+				break;
+			}
+			*ids = ni;
+		}
+		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+	}
+	if (s == CF_OK && rc != SQLITE_DONE)
+		s = store_error(ctx, rc, "read the outbox");
+	sqlite3_finalize(st);
+	return s;
+}
+
+/* Claims, hands off and records one row. */
+static enum cf_status handoff(struct ctx *ctx, int64_t id, struct flush_stats *stats)
+{
+	sqlite3_stmt *st = NULL;
+	enum cf_status s, sent;
+	char now[32], next[32];
+	int changed = 0, attempts;
+	uint64_t delay;
+
+	time_format_iso(ctx->now, now, sizeof now);
+	s = exec_id(ctx, "UPDATE outbox SET state = 'sending', claimed_at = ?2 WHERE id = ?1 "
+		    "AND state = 'queued'", id, now, NULL, &changed);
+	if (s != CF_OK || !changed)
+		return s;   /* another process has it */
+	s = store_prepare(ctx, "SELECT recipient, message, attempts FROM outbox WHERE id = ?1", &st);
+	if (s != CF_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return store_error(ctx, sqlite3_errcode(ctx->db), "read an outbox row");
+	}
+	attempts = sqlite3_column_int(st, 2);
+	sent = transport_send(ctx, config_get(ctx->cfg, "address"),
+			      (const char *)sqlite3_column_text(st, 0),
+			      sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1));
+	sqlite3_finalize(st);
+	if (sent == CF_OK) {
+		ctx_crash_point(ctx, "after-handoff");
+		stats->sent++;
+		return exec_id(ctx, "UPDATE outbox SET state = 'sent', sent_at = ?2, attempts = attempts + 1, "
+			       "last_error = NULL, message = NULL, claimed_at = NULL WHERE id = ?1",
+			       id, now, NULL, NULL);
+	}
+	stats->failed++;
+	delay = config_get_u64(ctx->cfg, "retry_base");
+	for (int i = 0; i < attempts && delay < config_get_u64(ctx->cfg, "retry_max"); i++)
+		delay *= 2;
+	if (delay > config_get_u64(ctx->cfg, "retry_max"))
+		delay = config_get_u64(ctx->cfg, "retry_max");
+	time_format_iso(ctx->now + (time_t)delay, next, sizeof next);
+	return exec_id(ctx, "UPDATE outbox SET state = 'queued', attempts = attempts + 1, "
+		       "next_attempt_at = ?2, last_error = ?3, claimed_at = NULL WHERE id = ?1",
+		       id, next, ctx->errmsg, NULL);
+}
+
+enum cf_status outbox_flush(struct ctx *ctx, int64_t only_id, struct flush_stats *stats)
+{
+	int64_t *ids = NULL;
+	size_t n = 0;
+	enum cf_status s;
+	char stale[32];
+
+	memset(stats, 0, sizeof *stats);
+	time_format_iso(ctx->now - STALE_CLAIM, stale, sizeof stale);
+	s = exec_id(ctx, "UPDATE outbox SET state = 'queued' WHERE state = 'sending' AND claimed_at < ?2 "
+		    "AND ?1 >= 0", 0, stale, NULL, NULL);
+	if (s == CF_OK)
+		s = revive_held(ctx, only_id, stats);
+	if (s == CF_OK)
+		s = due_ids(ctx, only_id, &ids, &n);
+	for (size_t i = 0; s == CF_OK && i < n; i++)
+		s = handoff(ctx, ids[i], stats);
+	free(ids);
+	return s;
+}

@@ -1,0 +1,356 @@
+/*
+ * relay.c: notifications, replies, notices and alerts.
+ *
+ * Recipients come from the registry only: a notification goes to the
+ * client's therapist, a reply to the client's registered address, a notice
+ * to the therapist's registered address; nothing in an incoming message
+ * ever names a recipient.  Keys are chosen by pinned fingerprint, never
+ * looked up by address.  Outer headers say nothing about who or what; the
+ * real subject, with the client's handle, is in the protected headers.
+ *
+ * A message whose recipient key has expired or been revoked is held, not
+ * sent weaker: its content stays encrypted to the practice key in the
+ * outbox, and the practice is alerted.  The held content is kept as a
+ * facts record: subject, body and attachments as themselves, the
+ * In-Reply-To in message_id, References in parents, Auto-Submitted in
+ * detail.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compose.h"
+#include "config.h"
+#include "outbox.h"
+#include "relay.h"
+#include "util.h"
+
+void prepared_release(struct prepared *p)
+{
+	if (p == NULL)
+		return;
+	buf_release(&p->message);
+	buf_release(&p->payload);
+	if (p->alert) {
+		prepared_release(p->alert);
+		free(p->alert);
+	}
+	memset(p, 0, sizeof *p);
+}
+
+static const char *practice_key(const struct ctx *ctx)
+{
+	return config_get(ctx->cfg, "practice_key");
+}
+
+static const char *alert_address(const struct ctx *ctx)
+{
+	const char *a = config_get(ctx->cfg, "alert_address");
+
+	return a && *a ? a : config_get(ctx->cfg, "address");
+}
+
+/* The content of o as a facts record (see the top of this file). */
+static int outgoing_to_facts(const struct outgoing *o, struct facts *f)
+{
+	memset(f, 0, sizeof *f);
+	f->subject = o->subject ? strdup(o->subject) : NULL;
+	f->body = o->body ? strdup(o->body) : NULL;
+	f->message_id = o->in_reply_to ? strdup(o->in_reply_to) : NULL;
+	f->parents = o->references ? strdup(o->references) : NULL;
+	snprintf(f->detail, sizeof f->detail, "%s", o->auto_submitted ? o->auto_submitted : "");
+	if (o->natts) {
+		f->atts = calloc(o->natts, sizeof *f->atts);
+		if (f->atts == NULL)
+			return -1;
+		f->natts = o->natts;
+		for (size_t i = 0; i < o->natts; i++) {
+			f->atts[i] = o->atts[i];
+			f->atts[i].filename = strdup(o->atts[i].filename ? o->atts[i].filename : "");
+			f->atts[i].content_type = strdup(o->atts[i].content_type ? o->atts[i].content_type : "");
+			f->atts[i].data = malloc(o->atts[i].size + 1);
+			if (f->atts[i].data == NULL)
+				return -1;
+			memcpy(f->atts[i].data, o->atts[i].data ? o->atts[i].data : "", o->atts[i].size);
+		}
+	}
+	return 0;
+}
+
+static enum cf_status prepare_alert(struct ctx *ctx, const struct prepared *held, const char *about,
+				    struct prepared *a)
+{
+	const char *keys[] = { practice_key(ctx), NULL };
+	struct buf body = BUF_INIT;
+	struct outgoing o;
+	enum cf_status st;
+
+	buf_printf(&body, "A %s to %s (%s) is held in the outbox and was not sent:\n\n  %s\n\n"
+		   "It is kept encrypted to the practice key and goes out once the key is usable again:\n"
+		   "import the renewed key into the practice keyring and run 'confidant flush'.\n"
+		   "Confidant never sends clinical content unencrypted.\n",
+		   held->kind, held->recipient, about ? about : "", held->error);
+	memset(&o, 0, sizeof o);
+	o.to = alert_address(ctx);
+	o.keys = keys;
+	o.subject = "Confidant: a message is held in the outbox";
+	o.body = body.data;
+	o.auto_submitted = "auto-generated";
+	snprintf(a->kind, sizeof a->kind, "alert");
+	snprintf(a->recipient, sizeof a->recipient, "%s", o.to);
+	snprintf(a->keys, sizeof a->keys, "%s", keys[0]);
+	st = compose_message_id(ctx, a->message_id);
+	if (st == CF_OK)
+		st = compose_message(ctx, &o, a->message_id, &a->message);
+	buf_release(&body);
+	return st;
+}
+
+enum cf_status relay_prepare(struct ctx *ctx, const char *kind, const struct outgoing *o,
+			     const char *about, struct prepared *p)
+{
+	struct facts f;
+	struct buf plain = BUF_INIT;
+	const char *rk[] = { practice_key(ctx), NULL };
+	enum cf_status st;
+
+	memset(p, 0, sizeof *p);
+	snprintf(p->kind, sizeof p->kind, "%s", kind);
+	snprintf(p->recipient, sizeof p->recipient, "%s", o->to);
+	for (size_t i = 0; o->keys[i]; i++)
+		snprintf(p->keys + strlen(p->keys), sizeof p->keys - strlen(p->keys), "%s%s",
+			 i ? " " : "", o->keys[i]);
+	st = compose_message_id(ctx, p->message_id);
+	if (st != CF_OK)
+		return st;
+	st = compose_message(ctx, o, p->message_id, &p->message);
+	if (st != CF_ERR_DATA)
+		return st;
+	/* A recipient key that cannot be used: hold it, encrypted to us. */
+	p->held = 1;
+	buf_release(&p->message);
+	snprintf(p->error, sizeof p->error, "%s", ctx->errmsg);
+	if (outgoing_to_facts(o, &f) < 0 || facts_serialize(&f, &plain) < 0) {
+		facts_release(&f);
+		buf_release(&plain);
+		return CF_ERR_NOMEM;
+	}
+	facts_release(&f);
+	st = crypto_encrypt(ctx, ctx->crypto, rk, plain.data, plain.len, &p->payload);
+	explicit_bzero(plain.data, plain.cap);
+	buf_release(&plain);
+	if (st != CF_OK)
+		return st;
+	p->alert = calloc(1, sizeof *p->alert);
+	if (p->alert == NULL)
+		return CF_ERR_NOMEM;
+	return prepare_alert(ctx, p, about, p->alert);
+}
+
+enum cf_status relay_queue(struct ctx *ctx, const struct prepared *p, int64_t entry_id,
+			   int64_t client_id, int64_t therapist_id)
+{
+	struct outbox_item it;
+	enum cf_status st;
+
+	st = store_issued_add(ctx, p->message_id, p->kind, entry_id, client_id, therapist_id);
+	if (st != CF_OK)
+		return st;
+	memset(&it, 0, sizeof it);
+	it.kind = p->kind;
+	it.message_id = p->message_id;
+	it.recipient = p->recipient;
+	it.entry_id = entry_id;
+	if (p->held) {
+		it.payload = &p->payload;
+		it.keys = p->keys;
+		it.error = p->error;
+	} else {
+		it.message = &p->message;
+	}
+	st = outbox_add(ctx, &it, NULL);
+	if (st == CF_OK && p->alert)
+		st = relay_queue(ctx, p->alert, 0, 0, 0);
+	return st;
+}
+
+enum cf_status relay_rebuild(struct ctx *ctx, const char *msgid, const char *recipient,
+			     const void *payload, size_t len, const char *keys, struct buf *out)
+{
+	struct buf plain = BUF_INIT;
+	struct facts f;
+	struct outgoing o;
+	char *copy = strdup(keys ? keys : ""), *save = NULL, *fprs[8] = { NULL };
+	size_t n = 0;
+	enum cf_status st;
+
+	memset(&f, 0, sizeof f);
+	if (copy == NULL)
+		return CF_ERR_NOMEM;
+	for (char *t = strtok_r(copy, " ", &save); t && n < 7; t = strtok_r(NULL, " ", &save))
+		fprs[n++] = t;
+	st = crypto_decrypt_record(ctx, ctx->crypto, payload, len, &plain);
+	if (st == CF_OK && facts_deserialize(plain.data, plain.len, &f) < 0)
+		st = ctx_error(ctx, CF_ERR_INTERNAL, "a held message's content is unreadable");
+	if (st == CF_OK) {
+		memset(&o, 0, sizeof o);
+		o.to = recipient;
+		o.keys = (const char *const *)fprs;
+		o.subject = f.subject;
+		o.body = f.body;
+		o.atts = f.atts;
+		o.natts = f.natts;
+		o.in_reply_to = f.message_id;
+		o.references = f.parents;
+		o.auto_submitted = f.detail[0] ? f.detail : NULL;
+		st = compose_message(ctx, &o, msgid, out);
+	}
+	facts_release(&f);
+	if (plain.data)
+		explicit_bzero(plain.data, plain.cap);
+	buf_release(&plain);
+	free(copy);
+	return st;
+}
+
+enum cf_status relay_notification(struct ctx *ctx, const struct person *client,
+				  const struct person *therapist, const struct facts *f,
+				  struct prepared *p)
+{
+	const char *keys[] = { therapist->fpr, NULL };
+	struct buf subject = BUF_INIT, body = BUF_INIT;
+	struct outgoing o;
+	char when[32];
+	enum cf_status st;
+
+	time_format_iso(ctx->now, when, sizeof when);
+	buf_printf(&subject, "[%s] %s", client->handle, f->subject && *f->subject ? f->subject
+										: "(no subject)");
+	buf_printf(&body, "Journal entry from %s, received %s.\n"
+		   "Reply to this message to answer %s; the reply is relayed encrypted.\n\n%s\n",
+		   client->handle, when, client->handle, f->body ? f->body : "");
+	memset(&o, 0, sizeof o);
+	o.to = therapist->email;
+	o.keys = keys;
+	o.subject = subject.data;
+	o.body = body.data;
+	o.atts = f->atts;
+	o.natts = f->natts;
+	o.auto_submitted = "auto-generated";
+	st = subject.data && body.data ? relay_prepare(ctx, "notification", &o, client->handle, p)
+				       : CF_ERR_NOMEM;
+	explicit_bzero(body.data, body.cap);
+	buf_release(&subject);
+	buf_release(&body);
+	return st;
+}
+
+/*
+ * The subject a client sees: the therapist's, without the "[handle] " tag
+ * that notifications add, and never the placeholder "..." of a client that
+ * hides its subject in protected headers Confidant could not see.
+ */
+static char *client_subject(const char *s, const char *handle)
+{
+	struct buf b = BUF_INIT;
+	char tag[80];
+	const char *p, *hit;
+
+	snprintf(tag, sizeof tag, "[%s] ", handle);
+	for (p = s ? s : ""; (hit = strstr(p, tag)) != NULL; p = hit + strlen(tag))
+		buf_append(&b, p, (size_t)(hit - p));
+	buf_puts(&b, p);
+	if (b.len == 0 || strcmp(b.data, "...") == 0 || strcmp(b.data, "Re: ...") == 0) {
+		buf_reset(&b);
+		buf_puts(&b, "Re: your journal");
+	}
+	return buf_detach(&b, NULL);
+}
+
+enum cf_status relay_reply(struct ctx *ctx, const struct person *client, const struct facts *f,
+			   const char *in_reply_to, struct prepared *p)
+{
+	const char *keys[] = { client->fpr, practice_key(ctx), NULL };
+	char *subject = client_subject(f->subject, client->handle);
+	struct outgoing o;
+	enum cf_status st;
+
+	memset(&o, 0, sizeof o);
+	o.to = client->email;
+	o.keys = keys;
+	o.subject = subject ? subject : "Re: your journal";
+	o.body = f->body ? f->body : "";
+	o.atts = f->atts;
+	o.natts = f->natts;
+	o.in_reply_to = in_reply_to && *in_reply_to ? in_reply_to : NULL;
+	o.references = o.in_reply_to;
+	st = relay_prepare(ctx, "reply", &o, client->handle, p);
+	free(subject);
+	return st;
+}
+
+enum cf_status relay_notice(struct ctx *ctx, const struct person *therapist, const struct facts *f,
+			    struct prepared *p)
+{
+	const char *keys[] = { therapist->fpr, NULL };
+	struct buf body = BUF_INIT;
+	struct outgoing o;
+	char *mid = str_sanitize(f->message_id ? f->message_id : "(none)");
+	enum cf_status st;
+
+	buf_printf(&body, "A message from your address was not delivered to any client.\n\n"
+		   "  Message-ID: <%s>\n  Reason:     %s\n  Detail:     %s\n\n"
+		   "Replies must be signed with your registered key, encrypted to the practice key,\n"
+		   "and sent as a reply to a notification from this practice.\n",
+		   mid ? mid : "", f->reason, f->detail);
+	free(mid);
+	memset(&o, 0, sizeof o);
+	o.to = therapist->email;
+	o.keys = keys;
+	o.subject = "Your message was not delivered";
+	o.body = body.data;
+	o.in_reply_to = f->message_id;
+	o.auto_submitted = "auto-replied";
+	st = body.data ? relay_prepare(ctx, "notice", &o, therapist->handle, p) : CF_ERR_NOMEM;
+	buf_release(&body);
+	return st;
+}
+
+enum cf_status relay_notice_allowed(struct ctx *ctx, const char *address, int *allowed)
+{
+	sqlite3_stmt *st = NULL;
+	enum cf_status s;
+	char since[32];
+	int rc;
+
+	time_format_iso(ctx->now - (time_t)config_get_u64(ctx->cfg, "notice_interval"), since,
+			sizeof since);
+	s = store_prepare(ctx, "SELECT count(*) FROM notices WHERE address = lower(?1) AND sent_at > ?2", &st);
+	if (s != CF_OK)
+		return s;
+	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, since, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	*allowed = rc == SQLITE_ROW && sqlite3_column_int(st, 0) == 0;
+	if (rc != SQLITE_ROW)
+		s = store_error(ctx, rc, "count notices");
+	sqlite3_finalize(st);
+	return s;
+}
+
+enum cf_status relay_notice_record(struct ctx *ctx, const char *address)
+{
+	sqlite3_stmt *st = NULL;
+	enum cf_status s;
+	char now[32];
+
+	time_format_iso(ctx->now, now, sizeof now);
+	s = store_prepare(ctx, "INSERT INTO notices(address, sent_at) VALUES (lower(?1), ?2)", &st);
+	if (s != CF_OK)
+		return s;
+	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+	s = store_step_done(ctx, st, "record a notice");
+	sqlite3_finalize(st);
+	return s;
+}
