@@ -85,3 +85,28 @@ compose_reply() {
 		"In-Reply-To: <$5>
 References: <$5>"
 }
+
+# gpg_user_aged NAME EMAIL DAYS: like gpg_user, but the key was made DAYS
+# days ago, so that its expiry can later be set in the past.
+gpg_user_aged() {
+	home=$(gpg_home "$1")
+	mkdir -p "$home" && chmod 700 "$home" && echo "trust-model always" >"$home/gpg.conf"
+	gpg_as "$1" --faked-system-time "$(($(date +%s) - $3 * 86400))" --passphrase '' \
+		--pinentry-mode loopback --quick-generate-key "$1 <$2>" future-default default never 2>/dev/null &&
+	gpg_as "$1" --with-colons --list-keys "$2" | awk -F: '/^fpr:/ { print $10; exit }' >"$KEYS/$1.fpr" &&
+	gpg_as "$1" --armor --export "$2" >"$KEYS/$1.pub"
+}
+
+# expire_key NAME: NAME's key expired yesterday (its primary key's
+# self-signature says so); the practice keyring learns it.
+expire_key() {
+	t=$(($(date +%s) - 2 * 86400))
+	gpg_as "$1" --faked-system-time "$t" --quick-set-expire "$(fpr_of "$1")" 1d 2>/dev/null &&
+	gpg_as "$1" --armor --export "$(fpr_of "$1")" | GNUPGHOME=$PRACTICE/gnupg gpg --batch --quiet --import
+}
+
+# renew_key NAME: NAME's key never expires again; the practice learns it.
+renew_key() {
+	gpg_as "$1" --quick-set-expire "$(fpr_of "$1")" 0 2>/dev/null &&
+	gpg_as "$1" --armor --export "$(fpr_of "$1")" | GNUPGHOME=$PRACTICE/gnupg gpg --batch --quiet --import
+}
