@@ -44,6 +44,7 @@ struct crypto {
 	int st_nodata;
 	int st_newsig;
 	int st_begin_decryption;
+	int st_encrypted;        /* ENC_TO or NEED_PASSPHRASE_SYM: there was ciphertext */
 };
 
 static enum cf_status gpg_fail(struct ctx *ctx, gpgme_error_t err, const char *what)
@@ -67,13 +68,16 @@ static gpgme_error_t status_cb(void *hook, const char *keyword, const char *args
 		c->st_newsig++;
 	else if (strcmp(keyword, "BEGIN_DECRYPTION") == 0)
 		c->st_begin_decryption++;
+	else if (strcmp(keyword, "ENC_TO") == 0 || strcmp(keyword, "NEED_PASSPHRASE_SYM") == 0 ||
+		 strcmp(keyword, "NO_SECKEY") == 0)
+		c->st_encrypted++;
 	return 0;
 }
 
 static void status_reset(struct crypto *c)
 {
 	c->st_decryption_okay = c->st_decryption_failed = 0;
-	c->st_nodata = c->st_newsig = c->st_begin_decryption = 0;
+	c->st_nodata = c->st_newsig = c->st_begin_decryption = c->st_encrypted = 0;
 }
 
 static gpgme_error_t no_passphrase_cb(void *hook, const char *uid_hint, const char *info,
@@ -587,7 +591,7 @@ enum cf_status crypto_decrypt_verify(struct ctx *ctx, struct crypto *c, const vo
 		st = gpg_fail(ctx, err, "decrypt");
 		goto fail;
 	}
-	if (c->st_begin_decryption == 0 && c->st_decryption_okay == 0) {
+	if (c->st_begin_decryption == 0 && c->st_decryption_okay == 0 && c->st_encrypted == 0) {
 		res->verdict = DEC_NOT_ENCRYPTED;
 		snprintf(res->why, sizeof res->why, "no encrypted data found (%s)",
 			 err ? gpgme_strerror(err) : "signed or literal data only");

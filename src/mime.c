@@ -602,16 +602,60 @@ char *mime_decode_header(const char *value)
 	return res;
 }
 
+/*
+ * RFC 5322 comments, "(...)" with nesting and quoted pairs, outside quoted
+ * strings, replaced by a space: libetpan's mailbox-list parser stops at a
+ * trailing comment such as "alice@example.org (Alice)".
+ */
+static char *strip_comments(const char *v)
+{
+	char *out = malloc(strlen(v) + 1), *o = out;
+	int depth = 0, quoted = 0;
+
+	if (out == NULL)
+		return NULL;
+	for (const char *p = v; *p; p++) {
+		if (*p == '\\' && p[1] && (quoted || depth)) {
+			if (!depth) {
+				*o++ = *p;
+				*o++ = p[1];
+			}
+			p++;
+			continue;
+		}
+		if (!depth && *p == '"')
+			quoted = !quoted;
+		else if (!quoted && *p == '(') {
+			if (depth++ == 0)
+				*o++ = ' ';
+			continue;
+		} else if (!quoted && depth && *p == ')') {
+			depth--;
+			continue;
+		}
+		if (!depth)
+			*o++ = *p;
+	}
+	*o = '\0';
+	return out;
+}
+
 int mime_parse_mailboxes(const char *value, size_t *count, char **first_addr)
 {
 	struct mailimf_mailbox_list *ml = NULL;
 	size_t idx = 0;
 	int rc = -1;
+	char *clean = strip_comments(value);
 
 	*count = 0;
 	*first_addr = NULL;
-	if (mailimf_mailbox_list_parse(value, strlen(value), &idx, &ml) != MAILIMF_NO_ERROR)
+	if (clean == NULL)
 		return -1;
+	value = clean;
+	if (mailimf_mailbox_list_parse(value, strlen(value), &idx, &ml) != MAILIMF_NO_ERROR) {
+		free(clean);
+		return -1;
+	}
 	/* Anything left but white space means the list did not parse whole. */
 	for (const char *p = value + idx; *p; p++)
 		if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
@@ -625,6 +669,7 @@ int mime_parse_mailboxes(const char *value, size_t *count, char **first_addr)
 	rc = 0;
 out:
 	mailimf_mailbox_list_free(ml);
+	free(clean);
 	return rc;
 }
 
