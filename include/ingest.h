@@ -46,8 +46,14 @@ enum cf_status ingest_process(struct ctx *ctx, const char *spool_name, const cha
 /* A hash of the message without trace headers, for duplicate quarantine. */
 void ingest_raw_key(const char *raw, size_t len, char out[65]);
 
-/* Stores vouched facts as an entry of client_id (quarantine release). */
+/* Encrypts facts to the records key: do it before the transaction. */
+enum cf_status ingest_seal(struct ctx *ctx, const struct facts *f, struct buf *blob);
+
+/*
+ * Stores sealed facts as an entry of client_id (inside the caller's
+ * transaction), unless an entry with the same duplicate key exists.
+ */
 enum cf_status ingest_store_entry(struct ctx *ctx, int64_t client_id, const struct facts *f,
-				  int64_t *id, int *duplicate);
+				  const struct buf *blob, int64_t *id, int *duplicate);
 
 #endif

@@ -437,7 +437,10 @@ enum cf_status crypto_encrypt(struct ctx *ctx, struct crypto *c, const char *con
 	for (; fprs[n] && n < 7; n++) {
 		err = key_by_fpr(c, fprs[n], &keys[n]);
 		if (err) {
-			st = ctx_error(ctx, CF_ERR_CONFIG, "cannot find key %s in the practice keyring: %s",
+			/* Only "no such key" is the configuration's fault; anything
+			 * else (no descriptors, no memory, a locked keybox) passes. */
+			st = ctx_error(ctx, gpgme_err_code(err) == GPG_ERR_EOF ? CF_ERR_CONFIG : CF_ERR_TEMP,
+				       "cannot find key %s in the practice keyring: %s",
 				       fprs[n], gpgme_strerror(err));
 			goto out;
 		}
@@ -487,7 +490,14 @@ static void assess_signatures(gpgme_verify_result_t vr, int newsig, struct sig_r
 		snprintf(res->why, sizeof res->why, "%d signatures; exactly one is accepted", n);
 		return;
 	}
-	s = vr->signatures;
+	s = vr ? vr->signatures : NULL;
+	if (s == NULL) {
+		/* gpg announced a signature that it could not read at all. */
+		res->verdict = SIG_BAD;
+		snprintf(res->why, sizeof res->why, "an unreadable signature");
+		return;
+	}
+	res->timestamp = s->timestamp;
 	if (s->fpr)
 		snprintf(res->fpr, sizeof res->fpr, "%s", s->fpr);
 	if ((s->summary & GPGME_SIGSUM_KEY_MISSING) || gpgme_err_code(s->status) == GPG_ERR_NO_PUBKEY) {
@@ -554,6 +564,14 @@ static int err_is_transient(gpgme_error_t err)
 	case GPG_ERR_ENOENT:
 	case GPG_ERR_TIMEOUT:
 	case GPG_ERR_EPIPE:
+	case GPG_ERR_EMFILE:
+	case GPG_ERR_ENFILE:
+	case GPG_ERR_EBUSY:
+	case GPG_ERR_EINTR:
+	case GPG_ERR_ENOBUFS:
+	case GPG_ERR_ETIMEDOUT:
+	case GPG_ERR_ECHILD:
+	case GPG_ERR_EPROCLIM:
 		return 1;
 	default:
 		return 0;
@@ -591,6 +609,13 @@ enum cf_status crypto_decrypt_verify(struct ctx *ctx, struct crypto *c, const vo
 		st = gpg_fail(ctx, err, "decrypt");
 		goto fail;
 	}
+	if (c->st_begin_decryption == 0 && c->st_decryption_okay == 0 && c->st_encrypted == 0 &&
+	    c->st_nodata == 0 && err) {
+		/* gpg said nothing about the data at all: it may not have run. */
+		res->verdict = DEC_FAILED;
+		snprintf(res->why, sizeof res->why, "decryption did not run: %s", gpgme_strerror(err));
+		goto fail;
+	}
 	if (c->st_begin_decryption == 0 && c->st_decryption_okay == 0 && c->st_encrypted == 0) {
 		res->verdict = DEC_NOT_ENCRYPTED;
 		snprintf(res->why, sizeof res->why, "no encrypted data found (%s)",
@@ -606,6 +631,13 @@ enum cf_status crypto_decrypt_verify(struct ctx *ctx, struct crypto *c, const vo
 			snprintf(res->why, sizeof res->why, "decryption failed: %s", gpgme_strerror(err));
 		else
 			snprintf(res->why, sizeof res->why, "decryption failed");
+		goto fail;
+	}
+	if (c->st_begin_decryption > 1 || c->st_decryption_okay > 1) {
+		/* An encrypted message inside the encrypted message: gpg opened
+		 * both, but nothing below the root is ever decrypted for a journal. */
+		res->verdict = DEC_NESTED;
+		snprintf(res->why, sizeof res->why, "an encrypted message inside the encryption");
 		goto fail;
 	}
 	res->verdict = DEC_OK;
