@@ -72,6 +72,7 @@ struct sig_result {
 	enum sig_verdict verdict;
 	int count;
 	char fpr[FPR_MAX];       /* the signing (sub)key's fingerprint when known */
+	unsigned long timestamp; /* when the signature was made */
 	char why[160];           /* for the quarantine detail; never content */
 };
 
@@ -80,6 +81,7 @@ enum decrypt_verdict {
 	DEC_FAILED,              /* not for us, corrupt, no MDC, or any failed operation */
 	DEC_NOT_ENCRYPTED,       /* gpg found nothing encrypted in it */
 	DEC_TOO_LARGE,           /* plaintext would exceed the cap */
+	DEC_NESTED,              /* an encrypted message inside the encrypted one */
 };
 
 struct decrypt_result {

@@ -56,11 +56,16 @@ struct entry_spec {
 	const char *message_id;    /* NULL: the facts' own */
 };
 
+/* Encrypts facts to the records key: do it before the transaction. */
+enum cf_status ingest_seal(struct ctx *ctx, const struct facts *f, struct buf *blob);
+
 /*
- * Stores facts as an entry (inside the caller's transaction), unless an
- * entry with the same duplicate key exists (*duplicate set, *id that one).
+ * Stores sealed facts as an entry (inside the caller's transaction),
+ * unless an entry with the same duplicate key exists (*duplicate set, *id
+ * that one).
  */
 enum cf_status ingest_store_entry(struct ctx *ctx, const struct entry_spec *spec,
-				  const struct facts *f, int64_t *id, int *duplicate);
+				  const struct facts *f, const struct buf *blob, int64_t *id,
+				  int *duplicate);
 
 #endif

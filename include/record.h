@@ -34,7 +34,8 @@ struct facts {
 	char *date;               /* the Date header, sanitised */
 	struct attachment *atts;
 	size_t natts;
-	char dedupe[65];          /* hex SHA-256 of signer and decrypted content */
+	char dedupe[65];          /* hex SHA-256 of signer, signature time and decrypted content */
+	unsigned long sigtime;    /* when the accepted signature was made (not serialised) */
 	int no_auto;              /* RFC 3834: nothing automatic may answer this message */
 };
 

@@ -140,12 +140,7 @@ static int outer_facts(const struct mime_part *root, struct facts *f)
 			f->from_addr = addr;
 		else
 			f->from_mailboxes = 0;
-		if (f->from_addr == NULL) {
-			/* Keep something to show the admin, made safe. */
-			char *dec = mime_decode_header(from);
-			f->from_addr = dec ? str_sanitize(dec) : NULL;
-			free(dec);
-		}
+		/* An unparsable From keeps no text: display names are not routing data. */
 	}
 	f->message_id = mime_first_msgid(mime_header(root, "Message-ID"));
 	if ((ids = mime_all_msgids(mime_header(root, "In-Reply-To"))) != NULL) {
@@ -184,6 +179,9 @@ void analyse_headers_only(const char *msg, size_t len, struct facts *f)
 {
 	struct mime_part *top = NULL;
 
+	/* Runs in the parent too: only ever look at the first 256 KiB. */
+	if (len > 256u << 10)
+		len = 256u << 10;
 	if (mime_top_headers(msg, len, &top) == 0 && top)
 		outer_facts(top, f);
 	mime_free(top);
@@ -364,8 +362,10 @@ static enum cf_status inner_content(struct ctx *ctx, struct crypto *c, const str
 			goto out;
 		}
 	}
-	if (sig.verdict == SIG_GOOD)
+	if (sig.verdict == SIG_GOOD) {
 		snprintf(f->signer, sizeof f->signer, "%s", sig.fpr);
+		f->sigtime = sig.timestamp;
+	}
 	protected_headers(f, croot, droot);
 	if (collect(f, croot, &text) < 0) {
 		st = CF_ERR_NOMEM;
@@ -450,14 +450,22 @@ static void text_normalise(char *s)
 	*w = '\0';
 }
 
-static void dedupe_key(struct facts *f, const struct buf *plain)
+/*
+ * The duplicate key: signer, signature time and decrypted content.  An MTA
+ * redelivery or a replay carries the same signature; the same words sent
+ * again on another day carry a new one.
+ */
+static void dedupe_key(struct facts *f, unsigned long sigtime, const struct buf *plain)
 {
 	struct sha256_ctx sc;
 	unsigned char h[32];
+	char t[32];
 
+	snprintf(t, sizeof t, "%lu", sigtime);
 	sha256_init(&sc);
 	sha256_update(&sc, "confidant-entry", 16);
 	sha256_update(&sc, f->signer, strlen(f->signer) + 1);
+	sha256_update(&sc, t, strlen(t) + 1);
 	sha256_update(&sc, plain->data ? plain->data : "", plain->len);
 	sha256_final(&sc, h);
 	hex_encode(h, 32, f->dedupe);
@@ -529,6 +537,17 @@ enum cf_status analyse_message(struct ctx *ctx, struct crypto *c, const char *ms
 		goto out;
 	}
 	st = crypto_decrypt_verify(ctx, c, cipher.data, cipher.len, o->max_decrypted, &plain, &dr);
+	if (st == CF_OK && (dr.verdict == DEC_FAILED || dr.verdict == DEC_NOT_ENCRYPTED) &&
+	    o->practice_key) {
+		/* Blame the message only once we know our own key works: a dead
+		 * gpg-agent or a starved machine means "try again later".  The
+		 * self-test may have restarted the agent, so try once more. */
+		if (crypto_self_test(ctx, c, o->practice_key) != CF_OK) {
+			st = CF_ERR_TEMP;
+			goto out;
+		}
+		st = crypto_decrypt_verify(ctx, c, cipher.data, cipher.len, o->max_decrypted, &plain, &dr);
+	}
 	if (st != CF_OK)
 		goto out;
 	switch (dr.verdict) {
@@ -540,13 +559,10 @@ enum cf_status analyse_message(struct ctx *ctx, struct crypto *c, const char *ms
 	case DEC_TOO_LARGE:
 		facts_reject(f, "too-large", "%s", dr.why);
 		goto out;
+	case DEC_NESTED:
+		facts_reject(f, "partial", "%s", dr.why);
+		goto out;
 	case DEC_FAILED:
-		/* Only blame the message once we know our own key still works:
-		 * a dead gpg-agent must mean "try again later", not quarantine. */
-		if (o->practice_key && crypto_self_test(ctx, c, o->practice_key) != CF_OK) {
-			st = CF_ERR_TEMP;
-			goto out;
-		}
 		facts_reject(f, "decrypt-failed", "%s", dr.why);
 		goto out;
 	}
@@ -558,8 +574,10 @@ enum cf_status analyse_message(struct ctx *ctx, struct crypto *c, const char *ms
 				     "%s", dr.sig.verdict == SIG_NONE ? "encrypted but not signed" : dr.sig.why);
 			goto out;
 		}
-		if (dr.sig.verdict == SIG_GOOD)
+		if (dr.sig.verdict == SIG_GOOD) {
 			snprintf(f->signer, sizeof f->signer, "%s", dr.sig.fpr);
+			f->sigtime = dr.sig.timestamp;
+		}
 		if (utf8_clean_append(&text, plain.data ? plain.data : "", plain.len) < 0) {
 			st = CF_ERR_NOMEM;
 			goto out;
@@ -570,7 +588,7 @@ enum cf_status analyse_message(struct ctx *ctx, struct crypto *c, const char *ms
 		if (st != CF_OK)
 			goto out;
 	}
-	dedupe_key(f, &plain);
+	dedupe_key(f, f->sigtime, &plain);
 	text_normalise(f->body);
 out:
 	if (plain.data)

@@ -5,6 +5,8 @@
  * a bounce.  One syslog line (facility mail) per message.
  */
 #include <getopt.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
@@ -50,24 +52,31 @@ static enum cf_status finish(struct ctx *ctx, const char *name, int lockfd, cons
 	enum cf_status st;
 
 	st = ingest_process(ctx, name, raw, len, &r);
-	if (st != CF_OK)
+	if (st != CF_OK) {
+		spool_release(lockfd);
 		return st;
+	}
 	ctx_crash_point(ctx, "after-commit");
 	log_result(name, &r);
 	return spool_remove(ctx, name, lockfd);
 }
 
-/* Completes whatever earlier deliveries left in the spool. */
-static enum cf_status drain_spool(struct ctx *ctx)
+/*
+ * Completes whatever earlier deliveries left in the spool, for at most
+ * budget seconds (0: no limit): after its own message, a delivery must
+ * still finish well inside the MTA's time limit.
+ */
+static enum cf_status drain_spool(struct ctx *ctx, int budget)
 {
 	char **names = NULL;
 	enum cf_status st, worst = CF_OK;
+	time_t stop = time(NULL) + budget;
 
 	spool_sweep_tmp(ctx, time(NULL) - 3600);
 	st = spool_list(ctx, &names);
 	if (st != CF_OK)
 		return st;
-	for (char **n = names; n && *n; n++) {
+	for (char **n = names; n && *n && (budget == 0 || time(NULL) < stop); n++) {
 		struct buf cipher = BUF_INIT, raw = BUF_INIT;
 		int lockfd = -1;
 
@@ -114,7 +123,8 @@ static enum cf_status deliver_stdin(struct ctx *ctx)
 	enum cf_status st;
 	size_t limit = (size_t)config_get_u64(ctx->cfg, "max_message_size");
 
-	/* One byte more than the limit tells "too large" from "exactly the limit". */
+	/* One byte more than the limit tells "too large" from "exactly the limit";
+	 * the rest is read (so the MTA sees the message taken) but not kept. */
 	st = fd_read_all(STDIN_FILENO, limit + 1, &raw, &truncated);
 	if (st != CF_OK) {
 		st = ctx_error(ctx, st, "cannot read the message from standard input");
@@ -165,9 +175,15 @@ int cmd_deliver(struct ctx *ctx, int argc, char **argv)
 	}
 	if (optind < argc)
 		return cmd_usage_error("deliver", "unexpected argument '%s'", argv[optind]);
+	/* Plaintext passes through this process: never into a core file. */
+	{
+		struct rlimit nocore = { 0, 0 };
+		setrlimit(RLIMIT_CORE, &nocore);
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	}
 	log_open_syslog();
 	if (retry) {
-		st = drain_spool(ctx);
+		st = drain_spool(ctx, 0);
 		send_due(ctx);
 		if (st != CF_OK) {
 			log_error("retry: %s", ctx->errmsg);
@@ -180,12 +196,13 @@ int cmd_deliver(struct ctx *ctx, int argc, char **argv)
 	if (st == CF_ERR_DATA || st == CF_ERR_NOTFOUND || st == CF_ERR_EXISTS)
 		st = CF_ERR_TEMP;
 	if (st != CF_OK) {
-		log_error("temporary failure: %s", ctx->errmsg);
+		log_error("%s: %s", cf_status_to_exit(st) == EX_TEMPFAIL ? "temporary failure" : "refused",
+			  ctx->errmsg);
 		return cmd_fail(ctx, st);
 	}
 	/* Opportunistically finish what crashed deliveries left behind, and
 	 * hand off what is due; failures stay in the outbox for flush. */
-	drain_spool(ctx);
+	drain_spool(ctx, 20);
 	send_due(ctx);
 	return EX_OK;
 }

@@ -76,9 +76,11 @@ static void print_text_entry(sqlite3_stmt *st, const struct facts *f, const long
 	printf("%s\n", body ? body : "");
 	for (size_t i = 0; i < f->natts; i++) {
 		char *fn = str_sanitize(f->atts[i].filename);
+		char *ct = str_sanitize(f->atts[i].content_type ? f->atts[i].content_type : "");
 		printf("[attachment %lld: %s, %s, %zu bytes]\n", att_ids[i], fn ? fn : "",
-		       f->atts[i].content_type, f->atts[i].size);
+		       ct ? ct : "", f->atts[i].size);
 		free(fn);
+		free(ct);
 	}
 	free(subject);
 	free(body);

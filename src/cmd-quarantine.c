@@ -179,7 +179,7 @@ static enum cf_status set_state(struct ctx *ctx, long long id, const char *state
 static int q_release(struct ctx *ctx, long long id, const char *handle)
 {
 	sqlite3_stmt *st = NULL;
-	struct buf raw = BUF_INIT;
+	struct buf raw = BUF_INIT, blob = BUF_INIT;
 	struct person client;
 	struct analyse_opts o;
 	struct facts f;
@@ -213,9 +213,12 @@ static int q_release(struct ctx *ctx, long long id, const char *handle)
 	}
 	if (f.dedupe[0] == '\0')
 		ingest_raw_key(raw.data, raw.len, f.dedupe);
-	s = store_begin(ctx);
+	s = ingest_seal(ctx, &f, &blob);
 	if (s == CF_OK)
-		s = ingest_store_entry(ctx, &(struct entry_spec){ client.id, "in", 0, NULL }, &f, &entry, &dup);
+		s = store_begin(ctx);
+	if (s == CF_OK)
+		s = ingest_store_entry(ctx, &(struct entry_spec){ client.id, "in", 0, NULL }, &f, &blob,
+				       &entry, &dup);
 	if (s == CF_OK)
 		s = set_state(ctx, id, "released", entry);
 	if (s == CF_OK)
@@ -232,6 +235,7 @@ out:
 	if (raw.data)
 		explicit_bzero(raw.data, raw.cap);
 	buf_release(&raw);
+	buf_release(&blob);
 	sqlite3_finalize(st);
 	return ret;
 }

@@ -160,7 +160,7 @@ int cmd_reply(struct ctx *ctx, int argc, char **argv)
 	struct entry_info target;
 	struct prepared out;
 	struct facts f;
-	struct buf body = BUF_INIT;
+	struct buf body = BUF_INIT, blob = BUF_INIT;
 	struct flush_stats fs;
 	enum cf_status st;
 	char *target_subject = NULL;
@@ -232,10 +232,12 @@ int cmd_reply(struct ctx *ctx, int argc, char **argv)
 	snprintf(f.signer, sizeof f.signer, "%s", config_get(ctx->cfg, "practice_key"));
 	st = relay_reply(ctx, &client, &f, target.message_id, &out);
 	if (st == CF_OK)
+		st = ingest_seal(ctx, &f, &blob);
+	if (st == CF_OK)
 		st = store_begin(ctx);
 	if (st == CF_OK)
 		st = ingest_store_entry(ctx, &(struct entry_spec){ client.id, "out", target.thread_id,
-					out.message_id }, &f, &entry, &dup);
+					out.message_id }, &f, &blob, &entry, &dup);
 	if (st == CF_OK)
 		st = relay_queue(ctx, &out, entry, client.id, therapist.id);
 	if (st == CF_OK)
@@ -266,6 +268,7 @@ out:
 	if (body.data)
 		explicit_bzero(body.data, body.cap);
 	buf_release(&body);
+	buf_release(&blob);
 	free(target_subject);
 	return ret;
 }

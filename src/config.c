@@ -134,7 +134,7 @@ enum cf_status config_check(struct ctx *ctx, const char *name, const char *value
 	case SETTING_FINGERPRINT:
 		if (*value && !is_fingerprint(value))
 			return ctx_error(ctx, CF_ERR_USAGE,
-					 "bad value for '%s': expected a 40-digit hexadecimal key fingerprint", name);
+					 "bad value for '%s': expected a key fingerprint (40 or 64 hexadecimal digits)", name);
 		break;
 	case SETTING_ADDRESS_OR_EMPTY:
 		if (*value && !str_is_address(value))
@@ -192,7 +192,8 @@ enum cf_status config_load(struct ctx *ctx, const char *path, struct config **ou
 		goto out;
 	}
 	if (st != CF_OK) {
-		st = ctx_error(ctx, CF_ERR_CONFIG, "cannot read '%s': %s", path, strerror(errno));
+		/* A file we cannot read now (permissions, I/O) may be readable later. */
+		st = ctx_error(ctx, CF_ERR_TEMP, "cannot read '%s': %s", path, strerror(errno));
 		goto out;
 	}
 	cfg = calloc(1, sizeof *cfg);
@@ -291,8 +292,21 @@ static enum cf_status replace_file(struct ctx *ctx, const char *path, const char
 		goto out;
 	}
 	fd = -1;
-	if (rename(tmp, path) < 0)
+	if (rename(tmp, path) < 0) {
 		st = ctx_error(ctx, CF_ERR_TEMP, "cannot replace '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	/* The rename itself must survive a crash too. */
+	{
+		char dir[4096];
+		const char *slash = strrchr(path, '/');
+		snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0) {
+			fsync(dfd);
+			close(dfd);
+		}
+	}
 out:
 	if (fd >= 0)
 		close(fd);

@@ -44,6 +44,7 @@ struct crypto {
 	int st_nodata;
 	int st_newsig;
 	int st_begin_decryption;
+	int st_encrypted;        /* ENC_TO or NEED_PASSPHRASE_SYM: there was ciphertext */
 };
 
 static enum cf_status gpg_fail(struct ctx *ctx, gpgme_error_t err, const char *what)
@@ -67,13 +68,16 @@ static gpgme_error_t status_cb(void *hook, const char *keyword, const char *args
 		c->st_newsig++;
 	else if (strcmp(keyword, "BEGIN_DECRYPTION") == 0)
 		c->st_begin_decryption++;
+	else if (strcmp(keyword, "ENC_TO") == 0 || strcmp(keyword, "NEED_PASSPHRASE_SYM") == 0 ||
+		 strcmp(keyword, "NO_SECKEY") == 0)
+		c->st_encrypted++;
 	return 0;
 }
 
 static void status_reset(struct crypto *c)
 {
 	c->st_decryption_okay = c->st_decryption_failed = 0;
-	c->st_nodata = c->st_newsig = c->st_begin_decryption = 0;
+	c->st_nodata = c->st_newsig = c->st_begin_decryption = c->st_encrypted = 0;
 }
 
 static gpgme_error_t no_passphrase_cb(void *hook, const char *uid_hint, const char *info,
@@ -440,7 +444,10 @@ static enum cf_status encrypt_impl(struct ctx *ctx, struct crypto *c, const char
 	for (; fprs[n] && n < 7; n++) {
 		err = key_by_fpr(c, fprs[n], &keys[n]);
 		if (err) {
-			st = ctx_error(ctx, CF_ERR_CONFIG, "cannot find key %s in the practice keyring: %s",
+			/* Only "no such key" is the configuration's fault; anything
+			 * else (no descriptors, no memory, a locked keybox) passes. */
+			st = ctx_error(ctx, gpgme_err_code(err) == GPG_ERR_EOF ? CF_ERR_CONFIG : CF_ERR_TEMP,
+				       "cannot find key %s in the practice keyring: %s",
 				       fprs[n], gpgme_strerror(err));
 			goto out;
 		}
@@ -526,7 +533,14 @@ static void assess_signatures(gpgme_verify_result_t vr, int newsig, struct sig_r
 		snprintf(res->why, sizeof res->why, "%d signatures; exactly one is accepted", n);
 		return;
 	}
-	s = vr->signatures;
+	s = vr ? vr->signatures : NULL;
+	if (s == NULL) {
+		/* gpg announced a signature that it could not read at all. */
+		res->verdict = SIG_BAD;
+		snprintf(res->why, sizeof res->why, "an unreadable signature");
+		return;
+	}
+	res->timestamp = s->timestamp;
 	if (s->fpr)
 		snprintf(res->fpr, sizeof res->fpr, "%s", s->fpr);
 	if ((s->summary & GPGME_SIGSUM_KEY_MISSING) || gpgme_err_code(s->status) == GPG_ERR_NO_PUBKEY) {
@@ -593,6 +607,14 @@ static int err_is_transient(gpgme_error_t err)
 	case GPG_ERR_ENOENT:
 	case GPG_ERR_TIMEOUT:
 	case GPG_ERR_EPIPE:
+	case GPG_ERR_EMFILE:
+	case GPG_ERR_ENFILE:
+	case GPG_ERR_EBUSY:
+	case GPG_ERR_EINTR:
+	case GPG_ERR_ENOBUFS:
+	case GPG_ERR_ETIMEDOUT:
+	case GPG_ERR_ECHILD:
+	case GPG_ERR_EPROCLIM:
 		return 1;
 	default:
 		return 0;
@@ -630,7 +652,14 @@ enum cf_status crypto_decrypt_verify(struct ctx *ctx, struct crypto *c, const vo
 		st = gpg_fail(ctx, err, "decrypt");
 		goto fail;
 	}
-	if (c->st_begin_decryption == 0 && c->st_decryption_okay == 0) {
+	if (c->st_begin_decryption == 0 && c->st_decryption_okay == 0 && c->st_encrypted == 0 &&
+	    c->st_nodata == 0 && err) {
+		/* gpg said nothing about the data at all: it may not have run. */
+		res->verdict = DEC_FAILED;
+		snprintf(res->why, sizeof res->why, "decryption did not run: %s", gpgme_strerror(err));
+		goto fail;
+	}
+	if (c->st_begin_decryption == 0 && c->st_decryption_okay == 0 && c->st_encrypted == 0) {
 		res->verdict = DEC_NOT_ENCRYPTED;
 		snprintf(res->why, sizeof res->why, "no encrypted data found (%s)",
 			 err ? gpgme_strerror(err) : "signed or literal data only");
@@ -645,6 +674,13 @@ enum cf_status crypto_decrypt_verify(struct ctx *ctx, struct crypto *c, const vo
 			snprintf(res->why, sizeof res->why, "decryption failed: %s", gpgme_strerror(err));
 		else
 			snprintf(res->why, sizeof res->why, "decryption failed");
+		goto fail;
+	}
+	if (c->st_begin_decryption > 1 || c->st_decryption_okay > 1) {
+		/* An encrypted message inside the encrypted message: gpg opened
+		 * both, but nothing below the root is ever decrypted for a journal. */
+		res->verdict = DEC_NESTED;
+		snprintf(res->why, sizeof res->why, "an encrypted message inside the encryption");
 		goto fail;
 	}
 	res->verdict = DEC_OK;

@@ -77,7 +77,9 @@ int html_to_text(const char *html, size_t len, struct buf *out)
 	int space = 0, rc;
 
 	while (p < end) {
-		if (*p == '<') {
+		/* A tag starts with a letter, '/', '!' or '?': "<3" and "x < 5" are text. */
+		if (*p == '<' && p + 1 < end &&
+		    (isalpha((unsigned char)p[1]) || p[1] == '/' || p[1] == '!' || p[1] == '?')) {
 			const char *t = p + 1, *gt = memchr(p, '>', (size_t)(end - p));
 			if (gt == NULL)
 				break;

@@ -87,7 +87,8 @@ static void child_main(struct ctx *ctx, int fd, const char *msg, size_t len,
 	}
 	if (st != CF_OK) {
 		buf_reset(&out);
-		buf_putc(&out, st == CF_ERR_TEMP || st == CF_ERR_NOMEM ? 'T' : 'E');
+		/* Out of memory under our own limit is the message's doing. */
+		buf_putc(&out, st == CF_ERR_NOMEM ? 'M' : st == CF_ERR_TEMP ? 'T' : 'E');
 		buf_puts(&out, ctx->errmsg[0] ? ctx->errmsg : cf_status_to_string(st));
 	}
 	fd_write_all(fd, out.data, out.len);
@@ -98,6 +99,7 @@ enum cf_status ingest_analyse_sandboxed(struct ctx *ctx, const char *msg, size_t
 					const struct analyse_opts *o, struct facts *f)
 {
 	int fds[2], status, truncated;
+	struct rusage ru;
 	struct buf in = BUF_INIT;
 	enum cf_status st = CF_OK;
 	pid_t pid;
@@ -119,7 +121,7 @@ enum cf_status ingest_analyse_sandboxed(struct ctx *ctx, const char *msg, size_t
 	close(fds[1]);
 	st = fd_read_all(fds[0], o->max_decrypted * 2 + (64u << 20), &in, &truncated);
 	close(fds[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+	while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR)
 		;
 	if (st != CF_OK) {
 		st = ctx_error(ctx, CF_ERR_TEMP, "cannot read from the parser: %s", strerror(errno));
@@ -127,6 +129,12 @@ enum cf_status ingest_analyse_sandboxed(struct ctx *ctx, const char *msg, size_t
 	}
 	if (WIFSIGNALED(status)) {
 		int sig = WTERMSIG(status);
+		long cpu = (long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec);
+		if (sig == SIGKILL && cpu < (long)config_get_u64(ctx->cfg, "parse_cpu_seconds")) {
+			/* Killed from outside (the OOM killer, an admin): not the message. */
+			st = ctx_error(ctx, CF_ERR_TEMP, "the parser was killed (signal 9)");
+			goto out;
+		}
 		if (sig == SIGXCPU || sig == SIGKILL)
 			facts_reject(f, "too-large", "the parser ran out of CPU time (signal %d)", sig);
 		else
@@ -138,6 +146,11 @@ enum cf_status ingest_analyse_sandboxed(struct ctx *ctx, const char *msg, size_t
 	if (in.len == 0 || truncated) {
 		facts_reject(f, "malformed", "the parser gave no result (exit status %d)",
 			     WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		analyse_headers_only(msg, len, f);
+		goto out;
+	}
+	if (in.data[0] == 'M') {
+		facts_reject(f, "too-large", "parsing the message needs more memory than parse_memory");
 		analyse_headers_only(msg, len, f);
 		goto out;
 	}
@@ -306,25 +319,33 @@ static enum cf_status encrypt_record(struct ctx *ctx, const void *data, size_t l
 	return crypto_encrypt(ctx, ctx->crypto, fprs, data, len, out);
 }
 
-enum cf_status ingest_store_entry(struct ctx *ctx, const struct entry_spec *spec,
-				  const struct facts *f, int64_t *id, int *duplicate)
+enum cf_status ingest_seal(struct ctx *ctx, const struct facts *f, struct buf *blob)
 {
-	struct buf plain = BUF_INIT, blob = BUF_INIT;
+	struct buf plain = BUF_INIT;
+	enum cf_status st;
+
+	if (facts_serialize(f, &plain) < 0) {
+		buf_release(&plain);
+		return CF_ERR_NOMEM;
+	}
+	st = encrypt_record(ctx, plain.data, plain.len, blob);
+	explicit_bzero(plain.data, plain.cap);
+	buf_release(&plain);
+	return st;
+}
+
+enum cf_status ingest_store_entry(struct ctx *ctx, const struct entry_spec *spec,
+				  const struct facts *f, const struct buf *blob, int64_t *id,
+				  int *duplicate)
+{
 	struct new_entry e;
 	int64_t thread;
 	enum cf_status st;
 
 	*duplicate = 0;
-	if (facts_serialize(f, &plain) < 0)
-		return CF_ERR_NOMEM;
-	st = encrypt_record(ctx, plain.data, plain.len, &blob);
-	explicit_bzero(plain.data, plain.cap);
-	buf_release(&plain);
-	if (st != CF_OK)
-		goto out;
 	st = store_entry_by_dedupe(ctx, f->dedupe, id);
 	if (st != CF_OK || (*duplicate = *id != 0))
-		goto out;
+		return st;
 	memset(&e, 0, sizeof e);
 	e.client_id = spec->client_id;
 	e.direction = spec->direction ? spec->direction : "in";
@@ -333,13 +354,10 @@ enum cf_status ingest_store_entry(struct ctx *ctx, const struct entry_spec *spec
 	e.thread = spec->thread;
 	e.signer = f->signer;
 	e.dedupe = f->dedupe;
-	e.blob = blob.data;
-	e.blob_len = blob.len;
+	e.blob = blob->data;
+	e.blob_len = blob->len;
 	e.natts = f->natts;
-	st = store_entry_insert(ctx, &e, id, &thread);
-out:
-	buf_release(&blob);
-	return st;
+	return store_entry_insert(ctx, &e, id, &thread);
 }
 
 /* Whether a quarantined message from a therapist's address earns a notice. */
@@ -408,12 +426,9 @@ static enum cf_status store_outcome(struct ctx *ctx, const char *spool_name, con
 	int done = 0, dup = 0;
 
 	/* Encrypt before the transaction: OpenPGP work never holds the lock. */
-	if (f->reason[0]) {
-		st = encrypt_record(ctx, raw, len, &blob);
-		if (st != CF_OK)
-			goto out;
-	}
-	st = prepare_outgoing(ctx, f, pl);
+	st = f->reason[0] ? encrypt_record(ctx, raw, len, &blob) : ingest_seal(ctx, f, &blob);
+	if (st == CF_OK)
+		st = prepare_outgoing(ctx, f, pl);
 	if (st != CF_OK)
 		goto out;
 	st = store_begin(ctx);
@@ -444,7 +459,7 @@ static enum cf_status store_outcome(struct ctx *ctx, const char *spool_name, con
 			spec.thread = pl->parent.thread_id;
 			spec.message_id = pl->out.message_id;
 		}
-		st = ingest_store_entry(ctx, &spec, f, &res->id, &dup);
+		st = ingest_store_entry(ctx, &spec, f, &blob, &res->id, &dup);
 		res->outcome = dup ? INGEST_DUPLICATE : pl->route == ROUTE_REPLY ? INGEST_RELAYED : INGEST_STORED;
 		if (st == CF_OK && !dup && pl->have_out)
 			st = relay_queue(ctx, &pl->out, res->id, pl->client.id, pl->therapist.id);
@@ -479,8 +494,9 @@ enum cf_status ingest_process(struct ctx *ctx, const char *spool_name, const cha
 	ingest_opts(ctx, &o);
 	if (len > config_get_u64(ctx->cfg, "max_message_size")) {
 		memset(&f, 0, sizeof f);
-		facts_reject(&f, "too-large", "the message is larger than max_message_size (%llu bytes)",
-			     (unsigned long long)config_get_u64(ctx->cfg, "max_message_size"));
+		facts_reject(&f, "too-large", "the message is larger than max_message_size (%llu bytes); "
+			     "only its first %zu bytes are kept",
+			     (unsigned long long)config_get_u64(ctx->cfg, "max_message_size"), len);
 		analyse_headers_only(raw, len, &f);
 	} else {
 		st = ingest_analyse_sandboxed(ctx, raw, len, &o, &f);

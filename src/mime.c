@@ -66,17 +66,30 @@ static void headers_free(struct mime_header *h, size_t n)
  * Splits the header block starting at p into unfolded fields; *body gets
  * the position after the blank line (or end when there is none).
  */
+/*
+ * Limits of one header block: RFC 5322 puts none, real mail stays far
+ * below, and a header bomb (millions of tiny fields) must cost neither
+ * time nor memory.
+ */
+#define MAX_HEADER_FIELDS 2000
+#define MAX_HEADER_BYTES (1u << 20)
+
 static int parse_headers(struct scan *s, struct mime_part *part, const char *p, const char *end,
 			 const char **body)
 {
 	struct mime_header *hs = NULL;
-	size_t n = 0, cap = 0;
+	size_t n = 0, cap = 0, lastlen = 0, lastcap = 0;
+	const char *start = p;
 
 	while (p < end) {
 		const char *e = line_end(p, end);
 		if (line_is_empty(p, e)) {
 			p = e < end ? e + 1 : end;
 			break;
+		}
+		if ((size_t)(e - start) > MAX_HEADER_BYTES) {
+			scan_fail(s, MIME_TOO_LARGE, "a header block larger than 1 MiB");
+			goto fail;
 		}
 		if (memchr(p, '\0', (size_t)(e - p))) {
 			scan_fail(s, MIME_MALFORMED, "NUL byte in a header");
@@ -86,15 +99,20 @@ static int parse_headers(struct scan *s, struct mime_part *part, const char *p, 
 			/* A continuation line; before any field it is junk we skip. */
 			if (n > 0) {
 				struct mime_header *h = &hs[n - 1];
-				size_t old = strlen(h->value), add = (size_t)(e - p);
+				size_t add = (size_t)(e - p);
 				if (add && p[add - 1] == '\r')
 					add--;
-				char *v = realloc(h->value, old + add + 1);
-				if (v == NULL)
-					goto nomem;
-				memcpy(v + old, p, add);
-				v[old + add] = '\0';
-				h->value = v;
+				if (lastlen + add + 1 > lastcap) {
+					size_t nc = lastcap * 2 > lastlen + add + 1 ? lastcap * 2 : lastlen + add + 1;
+					char *v = realloc(h->value, nc);
+					if (v == NULL)
+						goto nomem;
+					h->value = v;
+					lastcap = nc;
+				}
+				memcpy(h->value + lastlen, p, add);
+				lastlen += add;
+				h->value[lastlen] = '\0';
 			}
 			p = e < end ? e + 1 : end;
 			continue;
@@ -110,11 +128,11 @@ static int parse_headers(struct scan *s, struct mime_part *part, const char *p, 
 			continue;
 		}
 		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			if (cap > 100000) {
+			if (n >= MAX_HEADER_FIELDS) {
 				scan_fail(s, MIME_TOO_LARGE, "too many header fields");
 				goto fail;
 			}
+			cap = cap ? cap * 2 : 16;
 			struct mime_header *nh = realloc(hs, cap * sizeof *hs);
 			if (nh == NULL)
 				goto nomem;
@@ -132,6 +150,8 @@ static int parse_headers(struct scan *s, struct mime_part *part, const char *p, 
 		n++;
 		if (hs[n - 1].name == NULL || hs[n - 1].value == NULL)
 			goto nomem;
+		lastlen = vlen;
+		lastcap = vlen + 1;
 		p = e < end ? e + 1 : end;
 	}
 	part->headers = hs;
@@ -602,16 +622,60 @@ char *mime_decode_header(const char *value)
 	return res;
 }
 
+/*
+ * RFC 5322 comments, "(...)" with nesting and quoted pairs, outside quoted
+ * strings, replaced by a space: libetpan's mailbox-list parser stops at a
+ * trailing comment such as "alice@example.org (Alice)".
+ */
+static char *strip_comments(const char *v)
+{
+	char *out = malloc(strlen(v) + 1), *o = out;
+	int depth = 0, quoted = 0;
+
+	if (out == NULL)
+		return NULL;
+	for (const char *p = v; *p; p++) {
+		if (*p == '\\' && p[1] && (quoted || depth)) {
+			if (!depth) {
+				*o++ = *p;
+				*o++ = p[1];
+			}
+			p++;
+			continue;
+		}
+		if (!depth && *p == '"')
+			quoted = !quoted;
+		else if (!quoted && *p == '(') {
+			if (depth++ == 0)
+				*o++ = ' ';
+			continue;
+		} else if (!quoted && depth && *p == ')') {
+			depth--;
+			continue;
+		}
+		if (!depth)
+			*o++ = *p;
+	}
+	*o = '\0';
+	return out;
+}
+
 int mime_parse_mailboxes(const char *value, size_t *count, char **first_addr)
 {
 	struct mailimf_mailbox_list *ml = NULL;
 	size_t idx = 0;
 	int rc = -1;
+	char *clean = strip_comments(value);
 
 	*count = 0;
 	*first_addr = NULL;
-	if (mailimf_mailbox_list_parse(value, strlen(value), &idx, &ml) != MAILIMF_NO_ERROR)
+	if (clean == NULL)
 		return -1;
+	value = clean;
+	if (mailimf_mailbox_list_parse(value, strlen(value), &idx, &ml) != MAILIMF_NO_ERROR) {
+		free(clean);
+		return -1;
+	}
 	/* Anything left but white space means the list did not parse whole. */
 	for (const char *p = value + idx; *p; p++)
 		if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
@@ -625,6 +689,7 @@ int mime_parse_mailboxes(const char *value, size_t *count, char **first_addr)
 	rc = 0;
 out:
 	mailimf_mailbox_list_free(ml);
+	free(clean);
 	return rc;
 }
 

@@ -113,6 +113,8 @@ enum cf_status registry_add(struct ctx *ctx, int is_client, const struct registr
 		goto out;
 	}
 	st = store_key_in_use(ctx, ki.fpr, &in_use);
+	for (size_t i = 0; st == CF_OK && !in_use && ki.subkeys && ki.subkeys[i]; i++)
+		st = store_key_in_use(ctx, ki.subkeys[i], &in_use);
 	if (st == CF_OK && in_use)
 		st = ctx_error(ctx, CF_ERR_EXISTS, "key %s is pinned to someone registered already", ki.fpr);
 	if (st != CF_OK)

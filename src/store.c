@@ -130,8 +130,8 @@ enum cf_status store_open(struct ctx *ctx, const char *path, int readwrite)
 		return s;
 	}
 	sqlite3_busy_timeout(ctx->db, (int)config_get_u64(ctx->cfg, "busy_timeout"));
-	/* Checkpointing at close costs fsyncs on every delivery; SQLite does it
-	 * in the background of later commits anyway. */
+	/* Checkpointing at close costs fsyncs on every delivery; SQLite's
+	 * automatic checkpoint runs in a later commit once the WAL is large. */
 	sqlite3_db_config(ctx->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	s = exec(ctx, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;", "configure the database");
 	if (s != CF_OK)
@@ -370,7 +370,8 @@ enum cf_status store_key_in_use(struct ctx *ctx, const char *fpr, int *in_use)
 	int rc;
 
 	s = store_prepare(ctx, "SELECT 1 FROM clients WHERE fpr = ?1 UNION ALL "
-			  "SELECT 1 FROM therapists WHERE fpr = ?1", &st);
+			  "SELECT 1 FROM therapists WHERE fpr = ?1 UNION ALL "
+			  "SELECT 1 FROM subkeys WHERE fpr = upper(?1)", &st);
 	if (s != CF_OK)
 		return s;
 	sqlite3_bind_text(st, 1, fpr, -1, SQLITE_STATIC);
@@ -386,8 +387,8 @@ enum cf_status store_pin_subkeys(struct ctx *ctx, const char *primary, char *con
 	sqlite3_stmt *st = NULL;
 	enum cf_status s;
 
-	s = store_prepare(ctx, "INSERT OR REPLACE INTO subkeys(fpr, primary_fpr) VALUES (upper(?1), upper(?2))",
-			  &st);
+	/* A plain INSERT: a subkey pinned to someone else refuses the registration. */
+	s = store_prepare(ctx, "INSERT INTO subkeys(fpr, primary_fpr) VALUES (upper(?1), upper(?2))", &st);
 	for (size_t i = 0; s == CF_OK && subkeys[i]; i++) {
 		sqlite3_reset(st);
 		sqlite3_bind_text(st, 1, subkeys[i], -1, SQLITE_STATIC);
@@ -484,7 +485,7 @@ enum cf_status store_entry_insert(struct ctx *ctx, const struct new_entry *e, in
 	sqlite3_bind_text(st, 5, now, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, e->signer ? e->signer : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, e->dedupe, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 8, e->blob, (int)e->blob_len, SQLITE_STATIC);
+	sqlite3_bind_blob64(st, 8, e->blob, e->blob_len, SQLITE_STATIC);
 	s = store_step_done(ctx, st, "store an entry");
 	sqlite3_finalize(st);
 	st = NULL;
@@ -536,7 +537,7 @@ enum cf_status store_quarantine_insert(struct ctx *ctx, const struct new_quarant
 		sqlite3_bind_text(st, 4, q->message_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, q->detail ? q->detail : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, q->dedupe, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 7, q->blob, (int)q->blob_len, SQLITE_STATIC);
+	sqlite3_bind_blob64(st, 7, q->blob, q->blob_len, SQLITE_STATIC);
 	s = store_step_done(ctx, st, "quarantine a message");
 	sqlite3_finalize(st);
 	if (s == CF_OK)

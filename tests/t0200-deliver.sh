@@ -51,11 +51,10 @@ test_expect_success 'the same message again, with new trace headers or as mbox, 
 	test "$(ls "$PRACTICE/spool/new" | wc -l)" = 0
 '
 
-test_expect_success 'a re-encryption of the same content by the same client is a duplicate' '
-	compose_entry alice alice@client.example "First week" "I slept better this week." \
-		first@client.example photo.bin >m1-again.eml &&
-	! cmp -s m1.eml m1-again.eml &&
-	confidant deliver <m1-again.eml &&
+test_expect_success 'the same signed message under another Message-ID is a duplicate' '
+	sed "s/^Message-ID: <first@client.example>/Message-ID: <other-id@client.example>/" m1.eml >m1-newid.eml &&
+	! cmp -s m1.eml m1-newid.eml &&
+	confidant deliver <m1-newid.eml &&
 	test "$(count_entries)" = 1
 '
 
@@ -162,6 +161,21 @@ test_expect_success 'the text journal shows threads and entries' '
 	grep -q "=== thread 1 ===" j.txt && grep -q "Subject: First week" j.txt &&
 	grep -q "attachment .*photo.bin" j.txt &&
 	test_expect_code 66 confidant journal nobody 2>err && grep -q "no client .nobody." err
+'
+
+test_expect_success 'the same words signed again later are a new entry, not a duplicate' '
+	make_mime_entry "Same" "I could not sleep again." >again.in &&
+	now=$(date +%s) &&
+	for t in $((now + 100)) $((now + 200)); do
+		gpg_as bob --faked-system-time "$t" --armor --yes --trust-model always --sign --encrypt \
+			--local-user "$(fpr_of bob)" --recipient "$(cat "$TRASH/practice.fpr")" \
+			--output again-$t.asc again.in 2>/dev/null &&
+		pgpmime_wrap bob@client.example practice@clinic.example "Same" "again-$t@client.example" \
+			again-$t.asc >again-$t.eml &&
+		confidant deliver <again-$t.eml || exit 1
+	done &&
+	confidant journal bob --json | jq_py "len([e for e in d if e[\"body\"] == \"I could not sleep again.\"])" >n &&
+	test "$(cat n)" = 2
 '
 
 test_done

@@ -108,6 +108,17 @@ test_expect_success 'gpg-agent unavailable: exit 75, nothing stored, nothing qua
 	confidant deliver <a.eml && test "$(entries agent@client.example)" = 1
 '
 
+test_expect_success 'starved of file descriptors: exit 75, never a quarantine' '
+	compose_entry alice alice@client.example "Fds" "fd body" "fds@client.example" >fd.eml &&
+	for n in 10 12 14 16 20 24; do
+		( ulimit -n $n; confidant deliver <fd.eml ) >/dev/null 2>&1
+		rc=$?
+		test $rc = 0 || test $rc = 75 || { echo "ulimit -n $n: exit $rc"; exit 1; }
+		test "$(quarantined fds@client.example)" = 0 || { echo "ulimit -n $n: quarantined"; exit 1; }
+	done &&
+	confidant deliver <fd.eml && test "$(entries fds@client.example)" = 1
+'
+
 # Permissions do not bind root: the remaining faults run as a plain user.
 if test_have_prereq ROOT && { id cftest >/dev/null 2>&1 || useradd -r -M -d /nonexistent -s /usr/sbin/nologin cftest; }; then
 	test_set_prereq USER
@@ -132,6 +143,15 @@ test_expect_success USER 'an unwritable database: exit 75, then delivered once t
 	chmod 600 "$PRACTICE/confidant.db" &&
 	test "$(entries ro@client.example)" = 0 && test "$(spooled)" = 0 &&
 	as_user deliver <ro.eml && test "$(entries ro@client.example)" = 1
+'
+
+test_expect_success USER 'an unreadable configuration: exit 75, not a bounce' '
+	compose_entry alice alice@client.example "Conf" "conf" "conf@client.example" >cf.eml &&
+	chmod 000 "$PRACTICE/confidant.conf" &&
+	test_expect_code 75 as_user deliver <cf.eml 2>err &&
+	grep -q "confidant.conf" err &&
+	chmod 600 "$PRACTICE/confidant.conf" &&
+	as_user deliver <cf.eml && test "$(entries conf@client.example)" = 1
 '
 
 test_expect_success USER 'an unwritable spool: exit 75, nothing stored' '

@@ -125,6 +125,53 @@ int main(void)
 	   "HTML converts");
 	ok(b.data && strstr(b.data, "Hi & bye") && !strstr(b.data, "alert") && !strstr(b.data, "http") &&
 	   strstr(b.data, "\xc3\xa9"), "tags and scripts dropped, entities decoded: '%s'", b.data ? b.data : "");
+	buf_reset(&b);
+	{
+		static const char lt[] = "<p>I feel <3 today, much better</p>if x < 5 then I stop";
+		ok(html_to_text(lt, sizeof lt - 1, &b) == 0 && strstr(b.data, "<3 today, much better") &&
+		   strstr(b.data, "x < 5 then I stop"), "a bare < is text, not a tag: '%s'", b.data ? b.data : "");
+	}
+	{
+		size_t n;
+		char *addr;
+		ok(mime_parse_mailboxes(" alice@client.example (Alice (at home))", &n, &addr) == 0 && n == 1,
+		   "a trailing comment, nested, is not an address");
+		is_str(addr, "alice@client.example", "the address before the comment");
+		free(addr);
+		ok(mime_parse_mailboxes(" eve@evil.example (alice@client.example)", &n, &addr) == 0 && n == 1,
+		   "an address in a comment");
+		is_str(addr, "eve@evil.example", "is not the sender's address");
+		free(addr);
+		ok(mime_parse_mailboxes(" \"(not a comment)\" <bob@client.example>", &n, &addr) == 0 && n == 1,
+		   "parentheses inside a quoted display name stay");
+		is_str(addr, "bob@client.example", "and the address is found");
+		free(addr);
+	}
+	{
+		struct buf bomb = BUF_INIT;
+		buf_puts(&bomb, "From: a@b.example\r\n");
+		for (int i = 0; i < 2500; i++)
+			buf_puts(&bomb, "a: b\r\n");
+		buf_puts(&bomb, "\r\nbody\r\n");
+		ok(parse(bomb.data, &root, why) == MIME_TOO_LARGE, "2,500 header fields are too many: %s", why);
+		buf_reset(&bomb);
+		buf_puts(&bomb, "From: a@b.example\r\nX-Long: x\r\n");
+		for (int i = 0; i < 300000; i++)
+			buf_puts(&bomb, " y\r\n");
+		buf_puts(&bomb, "\r\nbody\r\n");
+		ok(parse(bomb.data, &root, why) == MIME_TOO_LARGE, "a 1 MiB+ header block is too large: %s", why);
+		mime_free(root);
+		root = NULL;
+		buf_reset(&bomb);
+		buf_puts(&bomb, "From: a@b.example\r\nX-Long: x\r\n");
+		for (int i = 0; i < 100000; i++)
+			buf_puts(&bomb, " y\r\n");
+		buf_puts(&bomb, "\r\nbody\r\n");
+		ok(parse(bomb.data, &root, why) == MIME_OK && strlen(mime_header(root, "X-Long")) == 2 + 2 * 100000,
+		   "100,000 continuation lines unfold into one value");
+		mime_free(root);
+		buf_release(&bomb);
+	}
 	buf_release(&b);
 	return unit_done();
 }
