@@ -16,7 +16,7 @@ cd "$top"
 # Build tools and libraries, and what the tests drive for real: gpg and its
 # agent, NeoMutt in tmux, sqlite3 and python3 to read results.
 packages="build-essential autoconf automake pkg-config libetpan-dev libgpgme-dev
-	libsqlite3-dev libgnutls28-dev gnupg gpg-agent sqlite3 neomutt tmux python3 util-linux"
+	libsqlite3-dev libgnutls28-dev gnupg gpg-agent sqlite3 neomutt tmux python3 openssl util-linux"
 
 missing=""
 for p in $packages; do
