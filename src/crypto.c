@@ -45,6 +45,7 @@ struct crypto {
 	int st_newsig;
 	int st_begin_decryption;
 	int st_encrypted;        /* ENC_TO or NEED_PASSPHRASE_SYM: there was ciphertext */
+	int st_any;              /* any status line at all: gpg ran and read the data */
 };
 
 static enum cf_status gpg_fail(struct ctx *ctx, gpgme_error_t err, const char *what)
@@ -58,6 +59,7 @@ static gpgme_error_t status_cb(void *hook, const char *keyword, const char *args
 	struct crypto *c = hook;
 
 	(void)args;
+	c->st_any++;
 	if (strcmp(keyword, "DECRYPTION_OKAY") == 0)
 		c->st_decryption_okay++;
 	else if (strcmp(keyword, "DECRYPTION_FAILED") == 0)
@@ -77,7 +79,7 @@ static gpgme_error_t status_cb(void *hook, const char *keyword, const char *args
 static void status_reset(struct crypto *c)
 {
 	c->st_decryption_okay = c->st_decryption_failed = 0;
-	c->st_nodata = c->st_newsig = c->st_begin_decryption = c->st_encrypted = 0;
+	c->st_nodata = c->st_newsig = c->st_begin_decryption = c->st_encrypted = c->st_any = 0;
 }
 
 static gpgme_error_t no_passphrase_cb(void *hook, const char *uid_hint, const char *info,
@@ -652,8 +654,7 @@ enum cf_status crypto_decrypt_verify(struct ctx *ctx, struct crypto *c, const vo
 		st = gpg_fail(ctx, err, "decrypt");
 		goto fail;
 	}
-	if (c->st_begin_decryption == 0 && c->st_decryption_okay == 0 && c->st_encrypted == 0 &&
-	    c->st_nodata == 0 && err) {
+	if (c->st_any == 0 && err) {
 		/* gpg said nothing about the data at all: it may not have run. */
 		res->verdict = DEC_FAILED;
 		snprintf(res->why, sizeof res->why, "decryption did not run: %s", gpgme_strerror(err));
