@@ -103,6 +103,18 @@ test_expect_success 'confidant reply --to, --subject and --attach' '
 	decrypt_as alice "$c" >plain && grep -q "filename=\"worksheet.pdf\"" plain && grep -q "Subject: Your worksheet" plain
 '
 
+test_expect_success NEOMUTT 'confidant reply on a terminal opens VISUAL' '
+	printf "#!/bin/sh\nprintf \"Written in the editor.\\\\n\" >>\"\$1\"\n" >"$TRASH/ed" && chmod +x "$TRASH/ed" &&
+	before=$(sent_count) &&
+	tmux -S "$TRASH/tmux.sock" -f /dev/null new-session -d -x 120 -y 30 \
+		"env VISUAL=$TRASH/ed CONFIDANT_HOME=$PRACTICE CONFIDANT_NOW=$CONFIDANT_NOW SENT_DIR=$SENT_DIR $CONFIDANT reply alice >$TRASH/tty.out 2>&1; echo done >$TRASH/tty.done" &&
+	for i in $(seq 1 200); do [ -f "$TRASH/tty.done" ] && break; sleep 0.05; done &&
+	tmux -S "$TRASH/tmux.sock" kill-server 2>/dev/null;
+	test -f "$TRASH/tty.done" && grep -q "stored as entry" "$TRASH/tty.out" &&
+	test "$(sent_count)" = $((before + 1)) &&
+	decrypt_as alice "$(sent_file $((before + 1)))" | grep -q "Written in the editor."
+'
+
 test_expect_success 'confidant reply refuses bad input and sends nothing' '
 	before=$(sent_count) &&
 	echo x | test_expect_code 66 confidant reply nobody 2>err && grep -q "no client .nobody." err &&
