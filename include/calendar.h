@@ -1,0 +1,92 @@
+/*
+ * calendar.h: business time, per therapist.
+ *
+ * A calendar is a time zone (an IANA name), weekly business hours, the
+ * length of a business day, holidays (local dates) and away periods.  All
+ * arithmetic walks the local calendar day by day and converts each span's
+ * local start and end to instants with the zone's rules, so a due time is
+ * exact across daylight-saving changes in both directions.  Pure: no
+ * database, no clock.
+ */
+#ifndef CONFIDANT_CALENDAR_H
+#define CONFIDANT_CALENDAR_H
+
+#include <stddef.h>
+#include <time.h>
+
+#define CAL_MAX_SPANS 64
+#define CAL_MAX_HOLIDAYS 512
+#define CAL_MAX_AWAY 64
+
+struct cal_span {
+	int wday;        /* 0 = Sunday .. 6 = Saturday */
+	int start, end;  /* minutes after local midnight; end may be 1440 */
+};
+
+struct cal_away {
+	time_t from, until;   /* [from, until) */
+};
+
+struct calendar {
+	char tz[96];
+	struct cal_span spans[CAL_MAX_SPANS];
+	size_t nspans;
+	long day_minutes;                   /* a business day, in minutes */
+	long holidays[CAL_MAX_HOLIDAYS];    /* local dates as yyyymmdd */
+	size_t nholidays;
+	struct cal_away away[CAL_MAX_AWAY]; /* time that is not business time */
+	size_t naway;
+};
+
+/* How long a commitment is: business minutes, or wall-clock minutes. */
+struct commitment_spec {
+	int business;
+	long minutes;
+};
+
+/*
+ * Parses weekly hours like "Mon-Fri 09:00-17:00; Sat 10:00-12:00" (days
+ * Mon..Sun, ranges and comma lists; several spans a day).  Returns 0, or
+ * -1 with why filled.
+ */
+int cal_parse_hours(const char *spec, struct calendar *c, char *why, size_t whylen);
+
+/* Parses "N business hours", "N business days", "N hours" (or minutes,
+ * days); business days use day_minutes at evaluation.  0 or -1. */
+int cal_parse_commitment(const char *spec, struct commitment_spec *out);
+
+/* Adds a holiday "YYYY-MM-DD"; -1 when it is not a date. */
+int cal_add_holiday(struct calendar *c, const char *date);
+
+/* Whether tz names a zone this system knows. */
+int cal_zone_ok(const char *tz);
+
+/* The instant of local date y-m-d at minute_of_day in tz. */
+time_t cal_local_to_utc(const char *tz, int y, int m, int d, int minute_of_day);
+
+/* The local broken-down time of t in tz. */
+void cal_localtime(const char *tz, time_t t, struct tm *out);
+
+/*
+ * Parses TIME as an ISO 8601 instant with an offset, or as a local time
+ * ("YYYY-MM-DD HH:MM[:SS]" or with T) in tz.  0 or -1.
+ */
+int cal_parse_time(const char *tz, const char *s, time_t *out);
+
+/* Formats t as local "YYYY-MM-DD HH:MM ZONE" in tz. */
+void cal_format_local(const char *tz, time_t t, char *out, size_t n);
+
+/* Whether t falls inside business time. */
+int cal_is_business_time(const struct calendar *c, time_t t);
+
+/* The instant `minutes` of business time after t; (time_t)-1 when the
+ * calendar has no business hours within ten years. */
+time_t cal_add_business(const struct calendar *c, time_t t, long minutes);
+
+/* Business minutes in [a, b). */
+long cal_business_between(const struct calendar *c, time_t a, time_t b);
+
+/* When an entry received at t is due under spec. */
+time_t cal_due(const struct calendar *c, time_t received, const struct commitment_spec *spec);
+
+#endif

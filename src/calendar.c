@@ -1,0 +1,452 @@
+/*
+ * calendar.c: business-time arithmetic (see calendar.h).
+ *
+ * Local times become instants through mktime() with TZ set to the
+ * calendar's zone and tm_isdst = -1, so the C library's zone rules decide
+ * offsets; a local time that does not exist (the spring gap) moves forward
+ * as mktime() normalises it.  TZ is restored after each conversion.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "calendar.h"
+
+/* Sets TZ for a conversion and puts the old value back afterwards. */
+struct tzswitch {
+	char *old;
+	int had;
+};
+
+static void tz_enter(struct tzswitch *sw, const char *tz)
+{
+	const char *o = getenv("TZ");
+
+	sw->had = o != NULL;
+	sw->old = o ? strdup(o) : NULL;
+	setenv("TZ", tz && *tz ? tz : "UTC", 1);
+	tzset();
+}
+
+static void tz_leave(struct tzswitch *sw)
+{
+	if (sw->had && sw->old)
+		setenv("TZ", sw->old, 1);
+	else
+		unsetenv("TZ");
+	free(sw->old);
+	tzset();
+}
+
+int cal_zone_ok(const char *tz)
+{
+	char path[512];
+	struct stat sb;
+
+	if (tz == NULL || *tz == '\0' || *tz == '/' || strstr(tz, "..") || strlen(tz) > 200)
+		return 0;
+	if (strcmp(tz, "UTC") == 0)
+		return 1;
+	snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", tz);
+	return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+time_t cal_local_to_utc(const char *tz, int y, int m, int d, int minute_of_day)
+{
+	struct tzswitch sw;
+	struct tm tm;
+	time_t t;
+
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = minute_of_day / 60;
+	tm.tm_min = minute_of_day % 60;
+	tm.tm_isdst = -1;
+	tz_enter(&sw, tz);
+	t = mktime(&tm);
+	tz_leave(&sw);
+	return t;
+}
+
+void cal_localtime(const char *tz, time_t t, struct tm *out)
+{
+	struct tzswitch sw;
+
+	tz_enter(&sw, tz);
+	localtime_r(&t, out);
+	tz_leave(&sw);
+}
+
+void cal_format_local(const char *tz, time_t t, char *out, size_t n)
+{
+	struct tzswitch sw;
+	struct tm tm;
+
+	tz_enter(&sw, tz);
+	localtime_r(&t, &tm);
+	strftime(out, n, "%Y-%m-%d %H:%M %Z", &tm);
+	tz_leave(&sw);
+}
+
+static int parse_num(const char **p, int digits, int *out)
+{
+	int v = 0;
+
+	for (int i = 0; i < digits; i++) {
+		if (!isdigit((unsigned char)(*p)[i]))
+			return -1;
+		v = v * 10 + (*p)[i] - '0';
+	}
+	*p += digits;
+	*out = v;
+	return 0;
+}
+
+int cal_parse_time(const char *tz, const char *s, time_t *out)
+{
+	const char *p = s;
+	int y, mo, d, h, mi, sec = 0;
+	extern int time_parse_iso(const char *, time_t *);
+
+	if (time_parse_iso(s, out) == 0)
+		return 0;
+	/* A local time in the calendar's zone. */
+	if (parse_num(&p, 4, &y) || *p++ != '-' || parse_num(&p, 2, &mo) || *p++ != '-' ||
+	    parse_num(&p, 2, &d) || (*p != 'T' && *p != ' ') || (p++, parse_num(&p, 2, &h)) ||
+	    *p++ != ':' || parse_num(&p, 2, &mi))
+		return -1;
+	if (*p == ':' && (p++, parse_num(&p, 2, &sec)))
+		return -1;
+	if (*p != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59)
+		return -1;
+	*out = cal_local_to_utc(tz, y, mo, d, h * 60 + mi) + sec;
+	return 0;
+}
+
+static const char *const day_names[] = { "sun", "mon", "tue", "wed", "thu", "fri", "sat" };
+
+static int day_index(const char *p)
+{
+	for (int i = 0; i < 7; i++)
+		if (strncasecmp(p, day_names[i], 3) == 0)
+			return i;
+	return -1;
+}
+
+static int parse_clock(const char **p, int *minutes)
+{
+	int h, m;
+
+	if (parse_num(p, 2, &h) || **p != ':')
+		return -1;
+	(*p)++;
+	if (parse_num(p, 2, &m) || m > 59 || h > 24 || (h == 24 && m))
+		return -1;
+	*minutes = h * 60 + m;
+	return 0;
+}
+
+static void skip_space(const char **p)
+{
+	while (**p == ' ' || **p == '\t')
+		(*p)++;
+}
+
+int cal_parse_hours(const char *spec, struct calendar *c, char *why, size_t whylen)
+{
+	const char *p = spec;
+	size_t n = 0;
+
+	while (*p) {
+		int days[7] = { 0 }, start, end, any = 0;
+
+		skip_space(&p);
+		if (*p == '\0')
+			break;
+		/* Days: "Mon-Fri", "Sat", "Mon,Wed,Fri". */
+		for (;;) {
+			int a = day_index(p), b;
+			if (a < 0) {
+				snprintf(why, whylen, "expected a day (Mon..Sun) at '%.12s'", p);
+				return -1;
+			}
+			p += 3;
+			b = a;
+			if (*p == '-') {
+				p++;
+				b = day_index(p);
+				if (b < 0) {
+					snprintf(why, whylen, "expected a day after '-' at '%.12s'", p);
+					return -1;
+				}
+				p += 3;
+			}
+			for (int i = a;; i = (i + 1) % 7) {
+				days[i] = 1;
+				if (i == b)
+					break;
+			}
+			any = 1;
+			if (*p != ',')
+				break;
+			p++;
+		}
+		skip_space(&p);
+		/* One or more time ranges "09:00-12:00,13:00-17:00". */
+		for (;;) {
+			if (parse_clock(&p, &start) || *p++ != '-' || parse_clock(&p, &end) || end <= start) {
+				snprintf(why, whylen, "expected HH:MM-HH:MM with the end after the start");
+				return -1;
+			}
+			for (int i = 0; i < 7 && any; i++) {
+				if (!days[i])
+					continue;
+				if (n == CAL_MAX_SPANS) {
+					snprintf(why, whylen, "more than %d spans", CAL_MAX_SPANS);
+					return -1;
+				}
+				c->spans[n].wday = i;
+				c->spans[n].start = start;
+				c->spans[n].end = end;
+				n++;
+			}
+			skip_space(&p);
+			if (*p != ',')
+				break;
+			p++;
+			skip_space(&p);
+		}
+		skip_space(&p);
+		if (*p == ';')
+			p++;
+		else if (*p != '\0') {
+			snprintf(why, whylen, "expected ';' between day groups at '%.12s'", p);
+			return -1;
+		}
+	}
+	if (n == 0) {
+		snprintf(why, whylen, "no business hours given");
+		return -1;
+	}
+	c->nspans = n;
+	return 0;
+}
+
+int cal_parse_commitment(const char *spec, struct commitment_spec *out)
+{
+	char unit[32] = "", word[32] = "", extra[8] = "";
+	double num;
+	int k;
+
+	k = sscanf(spec, " %lf %31s %31s %7s", &num, word, unit, extra);
+	if (k < 2 || num <= 0 || num > 100000 || k == 4)
+		return -1;
+	out->business = 0;
+	if (strcasecmp(word, "business") == 0) {
+		if (k != 3)
+			return -1;
+		out->business = 1;
+	} else {
+		if (k != 2)
+			return -1;
+		snprintf(unit, sizeof unit, "%s", word);
+	}
+	size_t ul = strlen(unit);
+	if (ul > 1 && (unit[ul - 1] == 's' || unit[ul - 1] == 'S'))
+		unit[ul - 1] = '\0';
+	if (strcasecmp(unit, "hour") == 0)
+		out->minutes = (long)(num * 60);
+	else if (strcasecmp(unit, "minute") == 0)
+		out->minutes = (long)num;
+	else if (strcasecmp(unit, "day") == 0)
+		/* Business days count in day lengths: marked by a negative. */
+		out->minutes = out->business ? -(long)(num * 1000) : (long)(num * 1440);
+	else
+		return -1;
+	return 0;
+}
+
+int cal_add_holiday(struct calendar *c, const char *date)
+{
+	const char *p = date;
+	int y, m, d;
+
+	if (parse_num(&p, 4, &y) || *p++ != '-' || parse_num(&p, 2, &m) || *p++ != '-' ||
+	    parse_num(&p, 2, &d) || *p != '\0' || m < 1 || m > 12 || d < 1 || d > 31)
+		return -1;
+	if (c->nholidays == CAL_MAX_HOLIDAYS)
+		return -1;
+	c->holidays[c->nholidays++] = (long)y * 10000 + m * 100 + d;
+	return 0;
+}
+
+static int is_holiday(const struct calendar *c, long ymd)
+{
+	for (size_t i = 0; i < c->nholidays; i++)
+		if (c->holidays[i] == ymd)
+			return 1;
+	return 0;
+}
+
+/* Civil date arithmetic (proleptic Gregorian), for walking local days. */
+static long days_from_civil(long y, int m, int d)
+{
+	y -= m <= 2;
+	long era = (y >= 0 ? y : y - 399) / 400;
+	long yoe = y - era * 400;
+	long doy = (153L * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(long z, int *y, int *m, int *d)
+{
+	z += 719468;
+	long era = (z >= 0 ? z : z - 146096) / 146097;
+	long doe = z - era * 146097;
+	long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	long yy = yoe + era * 400;
+	long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	long mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)(yy + (*m <= 2));
+}
+
+/*
+ * Calls fn on each piece of business time in [from, until), in order,
+ * until fn returns non-zero (its value is returned) or the ten-year bound.
+ */
+typedef int (*piece_fn)(time_t a, time_t b, void *arg);
+
+static int walk(const struct calendar *c, time_t from, time_t until, piece_fn fn, void *arg)
+{
+	struct tm lt;
+	long day0;
+
+	if (c->nspans == 0)
+		return 0;
+	cal_localtime(c->tz, from, &lt);
+	day0 = days_from_civil(lt.tm_year + 1900, lt.tm_mon + 1, lt.tm_mday);
+	for (long k = -1; k < 3660; k++) {
+		int y, m, d, wday;
+		long day = day0 + k;
+		civil_from_days(day, &y, &m, &d);
+		wday = (int)(((day % 7) + 11) % 7);   /* 1970-01-01 was a Thursday */
+		if (is_holiday(c, (long)y * 10000 + m * 100 + d))
+			continue;
+		for (size_t i = 0; i < c->nspans; i++) {
+			const struct cal_span *s = &c->spans[i];
+			if (s->wday != wday)
+				continue;
+			time_t a = cal_local_to_utc(c->tz, y, m, d, s->start);
+			time_t b = s->end == 1440 ? cal_local_to_utc(c->tz, y, m, d + 1, 0)
+						  : cal_local_to_utc(c->tz, y, m, d, s->end);
+			if (b <= from)
+				continue;
+			if (until != (time_t)-1 && a >= until)
+				return 0;
+			if (a < from)
+				a = from;
+			if (until != (time_t)-1 && b > until)
+				b = until;
+			/* Cut away periods out of [a, b). */
+			time_t cur = a;
+			while (cur < b) {
+				time_t next = b, skip_to = 0;
+				for (size_t j = 0; j < c->naway; j++) {
+					const struct cal_away *w = &c->away[j];
+					if (w->from <= cur && w->until > cur && w->until > skip_to)
+						skip_to = w->until;
+					else if (w->from > cur && w->from < next)
+						next = w->from;
+				}
+				if (skip_to) {
+					cur = skip_to;
+					continue;
+				}
+				int r = fn(cur, next, arg);
+				if (r)
+					return r;
+				cur = next;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Spans of one day are walked in the order given: keep them sorted. */
+static int span_cmp(const void *x, const void *y)
+{
+	const struct cal_span *a = x, *b = y;
+
+	return a->wday != b->wday ? a->wday - b->wday : a->start - b->start;
+}
+
+struct add_state {
+	long long remaining;   /* seconds */
+	time_t result;
+};
+
+static int add_piece(time_t a, time_t b, void *arg)
+{
+	struct add_state *st = arg;
+
+	if ((long long)(b - a) >= st->remaining) {
+		st->result = a + (time_t)st->remaining;
+		return 1;
+	}
+	st->remaining -= (long long)(b - a);
+	return 0;
+}
+
+time_t cal_add_business(const struct calendar *c, time_t t, long minutes)
+{
+	struct add_state st = { (long long)minutes * 60, (time_t)-1 };
+	struct calendar sorted = *c;
+
+	if (minutes <= 0)
+		return t;
+	qsort(sorted.spans, sorted.nspans, sizeof sorted.spans[0], span_cmp);
+	walk(&sorted, t, (time_t)-1, add_piece, &st);
+	return st.result;
+}
+
+static int sum_piece(time_t a, time_t b, void *arg)
+{
+	*(long long *)arg += (long long)(b - a);
+	return 0;
+}
+
+long cal_business_between(const struct calendar *c, time_t a, time_t b)
+{
+	long long total = 0;
+	struct calendar sorted = *c;
+
+	if (b <= a)
+		return 0;
+	qsort(sorted.spans, sorted.nspans, sizeof sorted.spans[0], span_cmp);
+	walk(&sorted, a, b, sum_piece, &total);
+	return (long)(total / 60);
+}
+
+int cal_is_business_time(const struct calendar *c, time_t t)
+{
+	return cal_business_between(c, t, t + 60) > 0;
+}
+
+time_t cal_due(const struct calendar *c, time_t received, const struct commitment_spec *spec)
+{
+	long minutes = spec->minutes;
+
+	if (!spec->business)
+		return received + (time_t)minutes * 60;
+	if (minutes < 0)   /* business days, in thousandths */
+		minutes = (long)((-minutes) * c->day_minutes / 1000);
+	return cal_add_business(c, received, minutes);
+}

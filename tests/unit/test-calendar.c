@@ -1,0 +1,112 @@
+/* test-calendar.c: business hours, due times and DST, with the worked
+ * examples of the commitments issue. */
+#include <stdlib.h>
+
+#include "calendar.h"
+#include "util.h"
+#include "unit.h"
+
+static struct calendar berlin(void)
+{
+	struct calendar c;
+	char why[128];
+
+	memset(&c, 0, sizeof c);
+	snprintf(c.tz, sizeof c.tz, "Europe/Berlin");
+	c.day_minutes = 480;
+	if (cal_parse_hours("Mon-Fri 09:00-17:00", &c, why, sizeof why) < 0)
+		abort();
+	return c;
+}
+
+static const char *due_local(const struct calendar *c, const char *received, const char *spec)
+{
+	static char out[64];
+	struct commitment_spec s;
+	time_t t;
+
+	if (cal_parse_time(c->tz, received, &t) < 0 || cal_parse_commitment(spec, &s) < 0)
+		return "(parse error)";
+	cal_format_local(c->tz, cal_due(c, t, &s), out, sizeof out);
+	return out;
+}
+
+int main(void)
+{
+	struct calendar c = berlin();
+	struct commitment_spec s;
+	char why[128], iso[32];
+	time_t t, d;
+
+	is_str(due_local(&c, "2026-03-02 15:00", "1 business day"), "2026-03-03 15:00 CET",
+	       "Mon 15:00 is due Tue 15:00");
+	is_str(due_local(&c, "2026-03-06 20:00", "1 business day"), "2026-03-09 17:00 CET",
+	       "Fri 20:00 is due Mon 17:00");
+	is_str(due_local(&c, "2026-03-02 08:00", "1 business day"), "2026-03-02 17:00 CET",
+	       "Mon 08:00 is due Mon 17:00");
+	is_str(due_local(&c, "2026-03-27 16:00", "1 business day"), "2026-03-30 16:00 CEST",
+	       "Fri 16:00 CET is due Mon 16:00 CEST (spring forward)");
+	cal_parse_time(c.tz, "2026-03-27 16:00", &t);
+	cal_parse_commitment("1 business day", &s);
+	time_format_iso(cal_due(&c, t, &s), iso, sizeof iso);
+	is_str(iso, "2026-03-30T14:00:00Z", "which is 14:00Z");
+	{
+		struct calendar h = berlin();
+		ok(cal_add_holiday(&h, "2026-04-03") == 0, "a holiday");
+		is_str(due_local(&h, "2026-04-02 12:00", "1 business day"), "2026-04-06 12:00 CEST",
+		       "Thu 12:00 before a Friday holiday is due Mon 12:00");
+	}
+	is_str(due_local(&c, "2026-03-06 20:00", "48 hours"), "2026-03-08 20:00 CET",
+	       "48 wall-clock hours from Fri 20:00 is Sun 20:00");
+	is_str(due_local(&c, "2026-10-23 16:00", "1 business day"), "2026-10-26 16:00 CET",
+	       "Fri 16:00 CEST is due Mon 16:00 CET (autumn back)");
+	cal_parse_time(c.tz, "2026-10-24 12:00", &t);
+	cal_parse_commitment("24 hours", &s);
+	time_format_iso(cal_due(&c, t, &s), iso, sizeof iso);
+	is_str(iso, "2026-10-25T10:00:00Z", "24 wall-clock hours across the autumn change are 24 real hours");
+	is_str(due_local(&c, "2026-03-02 10:00", "2 business hours"), "2026-03-02 12:00 CET", "2 business hours");
+	is_str(due_local(&c, "2026-03-02 16:30", "2 business hours"), "2026-03-03 10:30 CET",
+	       "business hours carry over to the next day");
+	ok(cal_parse_time(c.tz, "2026-03-02T15:00:00+01:00", &t) == 0 && cal_parse_time(c.tz, "2026-03-02 15:00", &d) == 0 &&
+	   t == d, "an instant with offset equals the local time");
+
+	/* Away periods without cover are not business time. */
+	{
+		struct calendar a = berlin();
+		cal_parse_time(a.tz, "2026-03-03 00:00", &a.away[0].from);
+		cal_parse_time(a.tz, "2026-03-05 00:00", &a.away[0].until);
+		a.naway = 1;
+		is_str(due_local(&a, "2026-03-02 15:00", "1 business day"), "2026-03-05 15:00 CET",
+		       "two days away push the due time by two days");
+	}
+	/* Spans, several per day; business_between. */
+	{
+		struct calendar s2;
+		memset(&s2, 0, sizeof s2);
+		snprintf(s2.tz, sizeof s2.tz, "UTC");
+		s2.day_minutes = 480;
+		ok(cal_parse_hours("Mon-Fri 09:00-12:00, 13:00-17:00; Sat 10:00-12:00", &s2, why, sizeof why) == 0,
+		   "hours with a lunch break and Saturday");
+		cal_parse_time("UTC", "2026-03-02T00:00:00Z", &t);
+		cal_parse_time("UTC", "2026-03-09T00:00:00Z", &d);
+		ok(cal_business_between(&s2, t, d) == 5 * 7 * 60 + 120, "a week holds 37 business hours (%ld min)",
+		   cal_business_between(&s2, t, d));
+		is_str(due_local(&s2, "2026-03-06 16:00", "4 business hours"), "2026-03-09 10:00 UTC",
+		       "Friday 16:00 plus 4h: 1h Friday, 2h Saturday, 1h Monday");
+		cal_parse_time("UTC", "2026-03-02T12:30:00Z", &t);
+		ok(!cal_is_business_time(&s2, t), "lunch is not business time");
+		cal_parse_time("UTC", "2026-03-02T13:30:00Z", &t);
+		ok(cal_is_business_time(&s2, t), "after lunch is");
+	}
+	ok(cal_parse_hours("Mon-Fri 9-17", &c, why, sizeof why) < 0, "bad hours are refused: %s", why);
+	ok(cal_parse_hours("Xyz 09:00-17:00", &c, why, sizeof why) < 0, "an unknown day is refused");
+	ok(cal_parse_hours("Mon 17:00-09:00", &c, why, sizeof why) < 0, "an end before the start is refused");
+	ok(cal_parse_commitment("1 business day", &s) == 0 && s.business, "business day");
+	ok(cal_parse_commitment("3 business hours", &s) == 0 && s.business && s.minutes == 180, "business hours");
+	ok(cal_parse_commitment("1 hours", &s) == 0 && !s.business && s.minutes == 60, "wall-clock hours");
+	ok(cal_parse_commitment("soon", &s) < 0 && cal_parse_commitment("2 fortnights", &s) < 0 &&
+	   cal_parse_commitment("-1 hours", &s) < 0 && cal_parse_commitment("1 business", &s) < 0,
+	   "bad commitments are refused");
+	ok(cal_zone_ok("Europe/Berlin") && !cal_zone_ok("Mars/Olympus") && !cal_zone_ok("../etc/passwd"), "zones");
+	return unit_done();
+}
