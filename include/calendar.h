@@ -58,6 +58,9 @@ int cal_parse_commitment(const char *spec, struct commitment_spec *out);
 /* Adds a holiday "YYYY-MM-DD"; -1 when it is not a date. */
 int cal_add_holiday(struct calendar *c, const char *date);
 
+/* Adds every date of a list "YYYY-MM-DD, YYYY-MM-DD ..."; -1 on a bad one. */
+int cal_add_dates(struct calendar *c, const char *list);
+
 /* Whether tz names a zone this system knows. */
 int cal_zone_ok(const char *tz);
 

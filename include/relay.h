@@ -9,6 +9,7 @@
 #define CONFIDANT_RELAY_H
 
 #include <stdint.h>
+#include <time.h>
 
 #include "buf.h"
 #include "compose.h"
@@ -60,5 +61,22 @@ enum cf_status relay_notice_allowed(struct ctx *ctx, const char *address, int *a
 
 /* Inside a transaction: counts a notice against address. */
 enum cf_status relay_notice_record(struct ctx *ctx, const char *address);
+
+/*
+ * The acknowledgement of a new commitment, to the client: when the entry
+ * was received and when the reply is due, in the client's zone, then the
+ * practice's boundaries text (and crisis resources for an urgent entry).
+ * It names no content.
+ */
+enum cf_status relay_ack(struct ctx *ctx, const struct person *client, const char *client_tz,
+			 const char *in_reply_to, time_t received, time_t due, int urgent,
+			 struct prepared *p);
+
+/* An automatic message of kind to one address, encrypted to one key. */
+enum cf_status relay_to_key(struct ctx *ctx, const char *kind, const char *to, const char *fpr,
+			    const char *subject, const char *text, struct prepared *p);
+
+/* Where escalations go, and the key they are encrypted to. */
+void relay_escalation_target(struct ctx *ctx, const char **address, const char **fpr);
 
 #endif

@@ -285,6 +285,19 @@ int cal_add_holiday(struct calendar *c, const char *date)
 	return 0;
 }
 
+int cal_add_dates(struct calendar *c, const char *list)
+{
+	char *copy = strdup(list ? list : ""), *save = NULL;
+	int rc = 0;
+
+	if (copy == NULL)
+		return -1;
+	for (char *t = strtok_r(copy, " ,\t", &save); t && rc == 0; t = strtok_r(NULL, " ,\t", &save))
+		rc = cal_add_holiday(c, t);
+	free(copy);
+	return rc;
+}
+
 static int is_holiday(const struct calendar *c, long ymd)
 {
 	for (size_t i = 0; i < c->nholidays; i++)

@@ -23,6 +23,7 @@
 #include "outbox.h"
 #include "record.h"
 #include "relay.h"
+#include "schedule.h"
 #include "store.h"
 #include "util.h"
 
@@ -238,6 +239,8 @@ int cmd_reply(struct ctx *ctx, int argc, char **argv)
 	if (st == CF_OK)
 		st = ingest_store_entry(ctx, &(struct entry_spec){ client.id, "out", target.thread_id,
 					out.message_id }, &f, &blob, &entry, &dup);
+	if (st == CF_OK)
+		st = schedule_reply(ctx, client.id, entry);
 	if (st == CF_OK)
 		st = relay_queue(ctx, &out, entry, client.id, therapist.id);
 	if (st == CF_OK)

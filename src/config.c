@@ -19,6 +19,7 @@
 #include "config.h"
 #include "util.h"
 #include "transport.h"
+#include "calendar.h"
 
 const struct setting config_settings[] = {
 	{ "address", "practice", NULL, SETTING_ADDRESS,
@@ -63,6 +64,32 @@ const struct setting config_settings[] = {
 	  "seconds between two automatic notices to the same address" },
 	{ "alert_address", "outbox", "", SETTING_ADDRESS_OR_EMPTY,
 	  "where alerts for the practice go (empty: the practice address)" },
+	{ "timezone", "commitments", "UTC", SETTING_TIMEZONE,
+	  "the practice's time zone (IANA name), for therapists without one" },
+	{ "hours", "commitments", "Mon-Fri 09:00-17:00", SETTING_HOURS,
+	  "weekly business hours, like 'Mon-Fri 09:00-17:00; Sat 10:00-12:00'" },
+	{ "day_length", "commitments", "8", SETTING_DAY_LENGTH,
+	  "hours in a business day (for commitments in business days)" },
+	{ "commitment", "commitments", "1 business day", SETTING_COMMITMENT,
+	  "how soon an entry is answered: N business hours, N business days or N hours" },
+	{ "holidays", "commitments", "", SETTING_DATES,
+	  "practice holidays, YYYY-MM-DD separated by spaces or commas" },
+	{ "remind_before", "commitments", "2 business hours", SETTING_COMMITMENT,
+	  "remind a therapist this long before a reply falls due" },
+	{ "escalate_after", "commitments", "1 business day", SETTING_COMMITMENT,
+	  "escalate a reply this long overdue" },
+	{ "escalation_address", "commitments", "", SETTING_ADDRESS_OR_EMPTY,
+	  "where escalations go (empty: alert_address); encrypted to escalation_key" },
+	{ "escalation_key", "commitments", "", SETTING_FINGERPRINT,
+	  "the key escalations are encrypted to (empty: the practice key)" },
+	{ "urgent_commitment", "commitments", "1 hours", SETTING_COMMITMENT,
+	  "how soon an urgent entry is answered" },
+	{ "urgent_phrases_file", "commitments", "", SETTING_STRING,
+	  "phrases that mark an entry urgent, one a line (empty: the built-in English list)" },
+	{ "boundaries_file", "commitments", "", SETTING_STRING,
+	  "text added to every acknowledgement (for example: not for emergencies)" },
+	{ "crisis_file", "commitments", "", SETTING_STRING,
+	  "crisis resources added to the acknowledgement of an urgent entry" },
 	{ NULL, NULL, NULL, 0, NULL },
 };
 
@@ -151,6 +178,43 @@ enum cf_status config_check(struct ctx *ctx, const char *name, const char *value
 			return ctx_error(ctx, CF_ERR_USAGE,
 					 "bad value for '%s': expected smtp://USER@HOST:PORT (or smtp://HOST:PORT)", name);
 		break;
+	case SETTING_TIMEZONE:
+		if (!cal_zone_ok(value))
+			return ctx_error(ctx, CF_ERR_USAGE,
+					 "bad value for '%s': expected a time zone name like Europe/Berlin", name);
+		break;
+	case SETTING_HOURS: {
+		struct calendar *c = calloc(1, sizeof *c);
+		char why[128];
+		int bad = c == NULL || cal_parse_hours(value, c, why, sizeof why) < 0;
+		free(c);
+		if (bad)
+			return ctx_error(ctx, CF_ERR_USAGE, "bad value for '%s': expected hours like "
+					 "'Mon-Fri 09:00-17:00; Sat 10:00-12:00'", name);
+		break;
+	}
+	case SETTING_DAY_LENGTH: {
+		char *e;
+		double h = strtod(value, &e);
+		if (*e || h <= 0 || h > 24)
+			return ctx_error(ctx, CF_ERR_USAGE, "bad value for '%s': expected hours from 0 to 24, like 8 or 7.5", name);
+		break;
+	}
+	case SETTING_COMMITMENT: {
+		struct commitment_spec cs;
+		if (cal_parse_commitment(value, &cs) < 0)
+			return ctx_error(ctx, CF_ERR_USAGE, "bad value for '%s': expected 'N business hours', "
+					 "'N business days' or 'N hours'", name);
+		break;
+	}
+	case SETTING_DATES: {
+		struct calendar *c = calloc(1, sizeof *c);
+		int bad = c == NULL || cal_add_dates(c, value) < 0;
+		free(c);
+		if (bad)
+			return ctx_error(ctx, CF_ERR_USAGE, "bad value for '%s': expected dates YYYY-MM-DD", name);
+		break;
+	}
 	case SETTING_SIZE:
 		if (size_parse(value, &v) < 0 || v == 0)
 			return ctx_error(ctx, CF_ERR_USAGE,

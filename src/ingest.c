@@ -28,6 +28,8 @@
 #include "home.h"
 #include "identity.h"
 #include "relay.h"
+#include "schedule.h"
+#include "calendar.h"
 #include "ingest.h"
 #include "store.h"
 #include "util.h"
@@ -233,7 +235,20 @@ struct plan {
 	struct prepared out;       /* what goes out: notification, reply or notice */
 	int have_out;
 	int notice;                /* out is a notice to therapist (rate-limited) */
+	struct entry_plan sched;   /* an entry: its commitment */
+	struct prepared ack;       /* an entry that opens a commitment: the acknowledgement */
+	int have_ack;
+	struct prepared urgent[2]; /* an urgent entry: alerts to the therapist and escalation */
+	int nurgent;
 };
+
+static void plan_release(struct plan *pl)
+{
+	prepared_release(&pl->out);
+	prepared_release(&pl->ack);
+	for (int i = 0; i < pl->nurgent; i++)
+		prepared_release(&pl->urgent[i]);
+}
 
 /*
  * A therapist's signed message: a reply only when it names, in In-Reply-To
@@ -271,10 +286,16 @@ static enum cf_status route_reply(struct ctx *ctx, struct facts *f, struct plan 
 			     "sent", pl->therapist.handle);
 		return CF_OK;
 	}
-	if (pl->client.therapist_id != pl->therapist.id) {
-		facts_reject(f, "not-authorized", "therapist %s is not the therapist of client %s",
-			     pl->therapist.handle, pl->client.handle);
-		return CF_OK;
+	{
+		int allowed = 0;
+		st = schedule_may_answer(ctx, &pl->client, pl->therapist.id, &allowed);
+		if (st != CF_OK)
+			return st;
+		if (!allowed) {
+			facts_reject(f, "not-authorized", "therapist %s is neither the therapist of client %s "
+				     "nor covering for them", pl->therapist.handle, pl->client.handle);
+			return CF_OK;
+		}
 	}
 	snprintf(f->signer, sizeof f->signer, "%s", pl->therapist.fpr);
 	pl->route = ROUTE_REPLY;
@@ -386,6 +407,34 @@ static enum cf_status want_notice(struct ctx *ctx, const struct facts *f, struct
 	return CF_OK;
 }
 
+/* An urgent entry alerts its therapist and the escalation address at once. */
+static enum cf_status prepare_urgent(struct ctx *ctx, struct plan *pl)
+{
+	const char *addr, *fpr;
+	char due[64], when[64];
+	struct buf text = BUF_INIT;
+	enum cf_status st;
+
+	cal_format_local(config_get(ctx->cfg, "timezone"), pl->sched.due, due, sizeof due);
+	cal_format_local(config_get(ctx->cfg, "timezone"), ctx->now, when, sizeof when);
+	buf_printf(&text, "URGENT: an entry from client %s, received %s, contains words that may\n"
+		   "signal risk. A reply is due by %s. Confidant flags; it does not diagnose.\n"
+		   "Read it with 'confidant journal %s'.\n", pl->client.handle, when, due, pl->client.handle);
+	if (text.data == NULL)
+		return CF_ERR_NOMEM;
+	st = relay_to_key(ctx, "urgent", pl->sched.responsible.email, pl->sched.responsible.fpr,
+			  "Urgent journal entry", text.data, &pl->urgent[0]);
+	if (st == CF_OK) {
+		pl->nurgent = 1;
+		relay_escalation_target(ctx, &addr, &fpr);
+		st = relay_to_key(ctx, "urgent", addr, fpr, "Urgent journal entry", text.data, &pl->urgent[1]);
+		if (st == CF_OK)
+			pl->nurgent = 2;
+	}
+	buf_release(&text);
+	return st;
+}
+
 /* All OpenPGP work for what goes out, before the transaction. */
 static enum cf_status prepare_outgoing(struct ctx *ctx, struct facts *f, struct plan *pl)
 {
@@ -405,13 +454,54 @@ static enum cf_status prepare_outgoing(struct ctx *ctx, struct facts *f, struct 
 	if (st != CF_OK || existing)
 		return st;
 	if (pl->route == ROUTE_ENTRY) {
-		if (f->no_auto)
-			return CF_OK;
-		st = relay_notification(ctx, &pl->client, &pl->therapist, f, &pl->out);
+		int urgent = 0;
+		st = schedule_is_urgent(ctx, f->body, &urgent);
+		if (st == CF_OK)
+			st = schedule_plan_entry(ctx, &pl->client, ctx->now, urgent, &pl->sched);
+		if (st != CF_OK || f->no_auto)
+			return st;
+		/* The notification goes to whoever answers now: a covering colleague. */
+		st = relay_notification(ctx, &pl->client, &pl->sched.responsible, f, &pl->out);
+		pl->have_out = st == CF_OK;
+		if (st == CF_OK && !pl->sched.open_exists) {
+			char tz[96];
+			st = schedule_client_zone(ctx, &pl->client, tz, sizeof tz);
+			if (st == CF_OK)
+				st = relay_ack(ctx, &pl->client, tz, f->message_id, ctx->now, pl->sched.due,
+					       urgent, &pl->ack);
+			pl->have_ack = st == CF_OK;
+		}
+		if (st == CF_OK && urgent)
+			st = prepare_urgent(ctx, pl);
+		return st;
 	} else {
 		st = relay_reply(ctx, &pl->client, f, pl->parent.message_id, &pl->out);
 	}
 	pl->have_out = st == CF_OK;
+	return st;
+}
+
+/* Inside the transaction: commitments, and what the new entry sends. */
+static enum cf_status queue_for_entry(struct ctx *ctx, const struct facts *f, struct plan *pl,
+				      int64_t entry_id)
+{
+	enum cf_status st = CF_OK;
+	int opened = 0;
+
+	if (pl->route == ROUTE_REPLY) {
+		st = schedule_reply(ctx, pl->client.id, entry_id);
+		if (st == CF_OK && pl->have_out)
+			st = relay_queue(ctx, &pl->out, entry_id, pl->client.id, pl->therapist.id);
+		return st;
+	}
+	st = schedule_entry(ctx, &pl->client, entry_id, f->message_id, &pl->sched, &opened);
+	if (st == CF_OK && pl->have_out)
+		st = relay_queue(ctx, &pl->out, entry_id, pl->client.id, pl->sched.responsible.id);
+	/* At most one acknowledgement a commitment: only the entry that opened it. */
+	if (st == CF_OK && pl->have_ack && opened)
+		st = relay_queue(ctx, &pl->ack, entry_id, pl->client.id, 0);
+	for (int i = 0; st == CF_OK && i < pl->nurgent; i++)
+		st = relay_queue(ctx, &pl->urgent[i], 0, 0, 0);
 	return st;
 }
 
@@ -461,8 +551,8 @@ static enum cf_status store_outcome(struct ctx *ctx, const char *spool_name, con
 		}
 		st = ingest_store_entry(ctx, &spec, f, &blob, &res->id, &dup);
 		res->outcome = dup ? INGEST_DUPLICATE : pl->route == ROUTE_REPLY ? INGEST_RELAYED : INGEST_STORED;
-		if (st == CF_OK && !dup && pl->have_out)
-			st = relay_queue(ctx, &pl->out, res->id, pl->client.id, pl->therapist.id);
+		if (st == CF_OK && !dup)
+			st = queue_for_entry(ctx, f, pl, res->id);
 	}
 	if (st != CF_OK)
 		goto out;
@@ -514,7 +604,7 @@ enum cf_status ingest_process(struct ctx *ctx, const char *spool_name, const cha
 		snprintf(res->message_id, sizeof res->message_id, "%s", safe ? safe : "");
 		free(safe);
 	}
-	prepared_release(&pl.out);
+	plan_release(&pl);
 	facts_release(&f);
 	return st;
 }

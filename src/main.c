@@ -31,10 +31,13 @@ const struct command commands[] = {
 	  "[--list] | NAME [VALUE]",
 	  "print or change a setting" },
 	{ "therapist", cmd_therapist, NEED_HOME | NEED_CONFIG,
-	  "add HANDLE --email ADDR --key FILE [--timezone TZ] | list [--json] | show HANDLE [--json]",
-	  "register and list therapists" },
+	  "add HANDLE --email ADDR --key FILE [--timezone TZ] [--hours SPEC] [--day-length H] "
+	  "[--commitment SPEC] | set HANDLE [same options] | holiday HANDLE DATE... | "
+	  "away HANDLE --from TIME --until TIME [--cover HANDLE] | list [--json] | show HANDLE [--json]",
+	  "register therapists, their hours, holidays and absences" },
 	{ "client", cmd_client, NEED_HOME | NEED_CONFIG,
-	  "add HANDLE --email ADDR --key FILE --therapist HANDLE | list [--json] | show HANDLE [--json]",
+	  "add HANDLE --email ADDR --key FILE --therapist HANDLE [--commitment SPEC] [--timezone TZ] | "
+	  "set HANDLE [--commitment SPEC] [--timezone TZ] | list [--json] | show HANDLE [--json]",
 	  "register and list clients" },
 	{ "deliver", cmd_deliver, NEED_HOME | NEED_CONFIG | NEED_DB_RW | NEED_CRYPTO_MDA,
 	  "[--retry]",

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "calendar.h"
 #include "compose.h"
 #include "config.h"
 #include "outbox.h"
@@ -353,4 +354,75 @@ enum cf_status relay_notice_record(struct ctx *ctx, const char *address)
 	s = store_step_done(ctx, st, "record a notice");
 	sqlite3_finalize(st);
 	return s;
+}
+
+/* A text file named by a setting, or "" (the file is the admin's). */
+static char *setting_text(struct ctx *ctx, const char *name)
+{
+	const char *path = config_get(ctx->cfg, name);
+	struct buf b = BUF_INIT;
+
+	if (path && *path && file_read_all(path, 64 << 10, &b) != CF_OK)
+		buf_reset(&b);
+	if (b.data == NULL)
+		buf_puts(&b, "");
+	return buf_detach(&b, NULL);
+}
+
+enum cf_status relay_ack(struct ctx *ctx, const struct person *client, const char *client_tz,
+			 const char *in_reply_to, time_t received, time_t due, int urgent,
+			 struct prepared *p)
+{
+	const char *keys[] = { client->fpr, practice_key(ctx), NULL };
+	char *boundaries = setting_text(ctx, "boundaries_file");
+	char *crisis = urgent ? setting_text(ctx, "crisis_file") : NULL;
+	char r[64], d[64];
+	struct buf body = BUF_INIT;
+	struct outgoing o;
+	enum cf_status st;
+
+	cal_format_local(client_tz, received, r, sizeof r);
+	cal_format_local(client_tz, due, d, sizeof d);
+	buf_printf(&body, "Your journal entry was received on %s.\n"
+		   "You will have a reply by %s.\n", r, d);
+	if (crisis && *crisis)
+		buf_printf(&body, "\n%s%s", crisis, crisis[strlen(crisis) - 1] == '\n' ? "" : "\n");
+	if (boundaries && *boundaries)
+		buf_printf(&body, "\n%s%s", boundaries, boundaries[strlen(boundaries) - 1] == '\n' ? "" : "\n");
+	memset(&o, 0, sizeof o);
+	o.to = client->email;
+	o.keys = keys;
+	o.subject = "Your journal entry was received";
+	o.body = body.data;
+	o.in_reply_to = in_reply_to && *in_reply_to ? in_reply_to : NULL;
+	o.references = o.in_reply_to;
+	o.auto_submitted = "auto-replied";
+	st = body.data ? relay_prepare(ctx, "ack", &o, client->handle, p) : CF_ERR_NOMEM;
+	buf_release(&body);
+	free(boundaries);
+	free(crisis);
+	return st;
+}
+
+enum cf_status relay_to_key(struct ctx *ctx, const char *kind, const char *to, const char *fpr,
+			    const char *subject, const char *text, struct prepared *p)
+{
+	const char *keys[] = { fpr, NULL };
+	struct outgoing o;
+
+	memset(&o, 0, sizeof o);
+	o.to = to;
+	o.keys = keys;
+	o.subject = subject;
+	o.body = text;
+	o.auto_submitted = "auto-generated";
+	return relay_prepare(ctx, kind, &o, to, p);
+}
+
+void relay_escalation_target(struct ctx *ctx, const char **address, const char **fpr)
+{
+	const char *a = config_get(ctx->cfg, "escalation_address"), *k = config_get(ctx->cfg, "escalation_key");
+
+	*address = a && *a ? a : alert_address(ctx);
+	*fpr = k && *k ? k : practice_key(ctx);
 }

@@ -66,7 +66,33 @@ static const char schema_v2[] =
 	"CREATE INDEX IF NOT EXISTS notices_address ON notices(address, sent_at);"
 	"PRAGMA user_version = 2;";
 
-#define SCHEMA_VERSION 2
+/* Version 3: response-time commitments. */
+static const char schema_v3[] =
+	"ALTER TABLE therapists ADD COLUMN hours TEXT;"
+	"ALTER TABLE therapists ADD COLUMN day_length TEXT;"
+	"ALTER TABLE therapists ADD COLUMN commitment TEXT;"
+	"ALTER TABLE clients ADD COLUMN commitment TEXT;"
+	"ALTER TABLE clients ADD COLUMN timezone TEXT;"
+	"CREATE TABLE IF NOT EXISTS holidays ("
+	" therapist_id INTEGER NOT NULL REFERENCES therapists(id), date TEXT NOT NULL,"
+	" PRIMARY KEY (therapist_id, date)) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS away ("
+	" id INTEGER PRIMARY KEY, therapist_id INTEGER NOT NULL REFERENCES therapists(id),"
+	" from_at TEXT NOT NULL, until_at TEXT NOT NULL, cover_id INTEGER REFERENCES therapists(id));"
+	"CREATE TABLE IF NOT EXISTS commitments ("
+	" id INTEGER PRIMARY KEY, client_id INTEGER NOT NULL REFERENCES clients(id),"
+	" therapist_id INTEGER NOT NULL REFERENCES therapists(id),"
+	" entry_id INTEGER NOT NULL REFERENCES entries(id), message_id TEXT,"
+	" received_at TEXT NOT NULL, due_at TEXT NOT NULL, urgent INTEGER NOT NULL DEFAULT 0,"
+	" met_at TEXT, met_entry_id INTEGER REFERENCES entries(id), entries INTEGER NOT NULL DEFAULT 1);"
+	"CREATE INDEX IF NOT EXISTS commitments_open ON commitments(met_at, due_at);"
+	"CREATE INDEX IF NOT EXISTS commitments_client ON commitments(client_id, met_at);"
+	"CREATE TABLE IF NOT EXISTS reminders ("
+	" commitment_id INTEGER NOT NULL REFERENCES commitments(id), kind TEXT NOT NULL,"
+	" sent_at TEXT NOT NULL, PRIMARY KEY (commitment_id, kind)) WITHOUT ROWID;"
+	"PRAGMA user_version = 3;";
+
+#define SCHEMA_VERSION 3
 
 enum cf_status store_error(struct ctx *ctx, int rc, const char *what)
 {
@@ -154,6 +180,8 @@ enum cf_status store_open(struct ctx *ctx, const char *path, int readwrite)
 			s = exec(ctx, schema, "create the schema");
 		if (s == CF_OK && version < 2)
 			s = exec(ctx, schema_v2, "upgrade the schema to version 2");
+		if (s == CF_OK && version < 3)
+			s = exec(ctx, schema_v3, "upgrade the schema to version 3");
 		if (s == CF_OK)
 			s = exec(ctx, "COMMIT;", "create the schema");
 		if (s != CF_OK)

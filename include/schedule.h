@@ -1,0 +1,65 @@
+/*
+ * schedule.h: response-time commitments.
+ *
+ * A commitment is the therapist's promise to answer a client by a due
+ * time.  The first unanswered entry of a client opens one; entries before
+ * the reply join it; a reply (by mail or 'confidant reply') meets every
+ * open commitment of that client.  Due times come from the responsible
+ * therapist's calendar (the covering colleague's while the therapist is
+ * away with cover) and the client's, therapist's or practice's commitment.
+ */
+#ifndef CONFIDANT_SCHEDULE_H
+#define CONFIDANT_SCHEDULE_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "calendar.h"
+#include "store.h"
+
+/* The calendar of a therapist: their settings over the practice's. */
+enum cf_status schedule_calendar(struct ctx *ctx, int64_t therapist_id, struct calendar *out);
+
+/* The commitment of a client: the client's, else the therapist's, else the practice's. */
+enum cf_status schedule_spec(struct ctx *ctx, int64_t client_id, struct commitment_spec *out);
+
+/* Who answers for therapist_id at t: a covering colleague, or the therapist. */
+enum cf_status schedule_responsible(struct ctx *ctx, int64_t therapist_id, time_t t,
+				    struct person *out);
+
+/* The time zone a client reads times in: theirs, else their therapist's. */
+enum cf_status schedule_client_zone(struct ctx *ctx, const struct person *client, char *tz, size_t n);
+
+/* What a new entry means for the client's commitments, decided before the transaction. */
+struct entry_plan {
+	struct person responsible;   /* notified, and due to answer */
+	int open_exists;             /* the client already waits for an answer */
+	int urgent;
+	time_t due;                  /* when a new commitment would fall due */
+};
+
+enum cf_status schedule_plan_entry(struct ctx *ctx, const struct person *client, time_t received,
+				   int urgent, struct entry_plan *out);
+
+/*
+ * Inside the ingest transaction: opens a commitment for the entry, or
+ * joins the open one (an urgent entry pulls its due time forward).
+ * *opened says which.
+ */
+enum cf_status schedule_entry(struct ctx *ctx, const struct person *client, int64_t entry_id,
+			      const char *message_id, const struct entry_plan *plan, int *opened);
+
+/* Inside the reply's transaction: meets every open commitment of the client. */
+enum cf_status schedule_reply(struct ctx *ctx, int64_t client_id, int64_t entry_id);
+
+/* Whether therapist_id may answer client (their own, or one they cover now). */
+enum cf_status schedule_may_answer(struct ctx *ctx, const struct person *client,
+				   int64_t therapist_id, int *allowed);
+
+/* Whether the text holds an urgent phrase (whole words, any case). */
+enum cf_status schedule_is_urgent(struct ctx *ctx, const char *text, int *urgent);
+
+/* The phrases built in, for the default and for contrib. */
+extern const char *const schedule_default_phrases[];
+
+#endif

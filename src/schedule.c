@@ -1,0 +1,383 @@
+/* schedule.c: response-time commitments (see schedule.h). */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "config.h"
+#include "schedule.h"
+#include "util.h"
+
+const char *const schedule_default_phrases[] = {
+	"kill myself", "killing myself", "end my life", "ending my life", "take my own life",
+	"taking my own life", "want to die", "wanna die", "better off dead", "suicide", "suicidal",
+	"hurt myself", "hurting myself", "harm myself", "self-harm", "self harm", "cut myself",
+	"cutting myself", "overdose", "no reason to live", "not worth living", "can't go on",
+	"cannot go on", "end it all", "don't want to be alive", "do not want to be alive",
+	"hanging myself", "jump off", NULL,
+};
+
+static void copy_text(char *dst, size_t n, sqlite3_stmt *st, int col)
+{
+	const unsigned char *v = sqlite3_column_text(st, col);
+
+	snprintf(dst, n, "%s", v ? (const char *)v : "");
+}
+
+enum cf_status schedule_calendar(struct ctx *ctx, int64_t therapist_id, struct calendar *c)
+{
+	sqlite3_stmt *st = NULL;
+	enum cf_status s;
+	char tz[96] = "", hours[512] = "", dlen[32] = "", why[128];
+	const char *v;
+	int rc;
+
+	memset(c, 0, sizeof *c);
+	s = store_prepare(ctx, "SELECT coalesce(timezone, ''), coalesce(hours, ''), coalesce(day_length, '') "
+			  "FROM therapists WHERE id = ?1", &st);
+	if (s != CF_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, therapist_id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		copy_text(tz, sizeof tz, st, 0);
+		copy_text(hours, sizeof hours, st, 1);
+		copy_text(dlen, sizeof dlen, st, 2);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return rc == SQLITE_DONE ? ctx_error(ctx, CF_ERR_NOTFOUND, "no therapist %lld", (long long)therapist_id)
+					 : store_error(ctx, rc, "read a calendar");
+	snprintf(c->tz, sizeof c->tz, "%s", *tz ? tz : config_get(ctx->cfg, "timezone"));
+	if (cal_parse_hours(*hours ? hours : config_get(ctx->cfg, "hours"), c, why, sizeof why) < 0)
+		return ctx_error(ctx, CF_ERR_CONFIG, "bad business hours for therapist %lld: %s",
+				 (long long)therapist_id, why);
+	c->day_minutes = (long)(strtod(*dlen ? dlen : config_get(ctx->cfg, "day_length"), NULL) * 60);
+	if (c->day_minutes <= 0)
+		c->day_minutes = 480;
+	if ((v = config_get(ctx->cfg, "holidays")) && *v && cal_add_dates(c, v) < 0)
+		return ctx_error(ctx, CF_ERR_CONFIG, "bad practice holidays '%s'", v);
+	s = store_prepare(ctx, "SELECT date FROM holidays WHERE therapist_id = ?1", &st);
+	if (s != CF_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, therapist_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		cal_add_holiday(c, (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	/* Away without cover is not business time; with cover the colleague answers. */
+	s = store_prepare(ctx, "SELECT from_at, until_at FROM away WHERE therapist_id = ?1 AND cover_id IS NULL "
+			  "ORDER BY from_at", &st);
+	if (s != CF_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, therapist_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && c->naway < CAL_MAX_AWAY) {
+		time_parse_iso((const char *)sqlite3_column_text(st, 0), &c->away[c->naway].from);
+		time_parse_iso((const char *)sqlite3_column_text(st, 1), &c->away[c->naway].until);
+		c->naway++;
+	}
+	sqlite3_finalize(st);
+	return CF_OK;
+}
+
+enum cf_status schedule_spec(struct ctx *ctx, int64_t client_id, struct commitment_spec *out)
+{
+	sqlite3_stmt *st = NULL;
+	enum cf_status s;
+	char spec[128] = "";
+	int rc;
+
+	s = store_prepare(ctx, "SELECT coalesce(c.commitment, t.commitment, '') FROM clients c "
+			  "JOIN therapists t ON t.id = c.therapist_id WHERE c.id = ?1", &st);
+	if (s != CF_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, client_id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		copy_text(spec, sizeof spec, st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return rc == SQLITE_DONE ? ctx_error(ctx, CF_ERR_NOTFOUND, "no client %lld", (long long)client_id)
+					 : store_error(ctx, rc, "read a commitment");
+	if (cal_parse_commitment(*spec ? spec : config_get(ctx->cfg, "commitment"), out) < 0)
+		return ctx_error(ctx, CF_ERR_CONFIG, "bad commitment '%s'", *spec ? spec
+				 : config_get(ctx->cfg, "commitment"));
+	return CF_OK;
+}
+
+enum cf_status schedule_responsible(struct ctx *ctx, int64_t therapist_id, time_t t,
+				    struct person *out)
+{
+	sqlite3_stmt *st = NULL;
+	enum cf_status s;
+	char now[32];
+	int64_t cover = 0;
+	int rc;
+
+	time_format_iso(t, now, sizeof now);
+	s = store_prepare(ctx, "SELECT cover_id FROM away WHERE therapist_id = ?1 AND cover_id IS NOT NULL "
+			  "AND from_at <= ?2 AND until_at > ?2 ORDER BY from_at DESC LIMIT 1", &st);
+	if (s != CF_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, therapist_id);
+	sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		cover = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_error(ctx, rc, "read away periods");
+	return store_therapist_by_id(ctx, cover ? cover : therapist_id, out);
+}
+
+enum cf_status schedule_client_zone(struct ctx *ctx, const struct person *client, char *tz, size_t n)
+{
+	sqlite3_stmt *st = NULL;
+	enum cf_status s;
+	int rc;
+
+	s = store_prepare(ctx, "SELECT coalesce(c.timezone, t.timezone, '') FROM clients c "
+			  "JOIN therapists t ON t.id = c.therapist_id WHERE c.id = ?1", &st);
+	if (s != CF_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, client->id);
+	tz[0] = '\0';
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		copy_text(tz, n, st, 0);
+	sqlite3_finalize(st);
+	if (tz[0] == '\0')
+		snprintf(tz, n, "%s", config_get(ctx->cfg, "timezone"));
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? CF_OK : store_error(ctx, rc, "read a time zone");
+}
+
+static enum cf_status open_commitment(struct ctx *ctx, int64_t client_id, int64_t *id, time_t *due,
+				      int *urgent)
+{
+	sqlite3_stmt *st = NULL;
+	enum cf_status s;
+	int rc;
+
+	*id = 0;
+	s = store_prepare(ctx, "SELECT id, due_at, urgent FROM commitments WHERE client_id = ?1 AND met_at IS NULL "
+			  "ORDER BY id LIMIT 1", &st);
+	if (s != CF_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, client_id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		if (due)
+			time_parse_iso((const char *)sqlite3_column_text(st, 1), due);
+		if (urgent)
+			*urgent = sqlite3_column_int(st, 2);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? CF_OK : store_error(ctx, rc, "read commitments");
+}
+
+enum cf_status schedule_plan_entry(struct ctx *ctx, const struct person *client, time_t received,
+				   int urgent, struct entry_plan *out)
+{
+	struct commitment_spec spec, us;
+	struct calendar *cal = NULL;
+	enum cf_status s;
+	int64_t open_id;
+
+	memset(out, 0, sizeof out[0]);
+	out->urgent = urgent;
+	s = schedule_responsible(ctx, client->therapist_id, received, &out->responsible);
+	if (s == CF_OK)
+		s = open_commitment(ctx, client->id, &open_id, NULL, NULL);
+	if (s != CF_OK)
+		return s;
+	out->open_exists = open_id != 0;
+	cal = malloc(sizeof *cal);
+	if (cal == NULL)
+		return CF_ERR_NOMEM;
+	s = schedule_calendar(ctx, out->responsible.id, cal);
+	if (s == CF_OK)
+		s = schedule_spec(ctx, client->id, &spec);
+	if (s == CF_OK) {
+		out->due = cal_due(cal, received, &spec);
+		if (out->due == (time_t)-1)
+			out->due = received + 7 * 86400;   /* no business hours at all: a week */
+		if (urgent && cal_parse_commitment(config_get(ctx->cfg, "urgent_commitment"), &us) == 0) {
+			time_t ud = cal_due(cal, received, &us);
+			if (ud != (time_t)-1 && ud < out->due)
+				out->due = ud;
+		}
+	}
+	free(cal);
+	return s;
+}
+
+enum cf_status schedule_entry(struct ctx *ctx, const struct person *client, int64_t entry_id,
+			      const char *message_id, const struct entry_plan *plan, int *opened)
+{
+	sqlite3_stmt *st = NULL;
+	enum cf_status s;
+	int64_t open_id;
+	time_t due;
+	int urgent;
+	char now[32], dues[32];
+
+	*opened = 0;
+	s = open_commitment(ctx, client->id, &open_id, &due, &urgent);
+	if (s != CF_OK)
+		return s;
+	time_format_iso(ctx->now, now, sizeof now);
+	time_format_iso(plan->due, dues, sizeof dues);
+	if (open_id) {
+		/* Joins the open commitment; an urgent entry can only bring it forward. */
+		s = store_prepare(ctx, "UPDATE commitments SET entries = entries + 1, "
+				  "urgent = max(urgent, ?2), due_at = CASE WHEN ?2 AND ?3 < due_at THEN ?3 ELSE due_at END "
+				  "WHERE id = ?1", &st);
+		if (s != CF_OK)
+			return s;
+		sqlite3_bind_int64(st, 1, open_id);
+		sqlite3_bind_int(st, 2, plan->urgent);
+		sqlite3_bind_text(st, 3, dues, -1, SQLITE_STATIC);
+	} else {
+		s = store_prepare(ctx, "INSERT INTO commitments(client_id, therapist_id, entry_id, message_id, "
+				  "received_at, due_at, urgent) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", &st);
+		if (s != CF_OK)
+			return s;
+		sqlite3_bind_int64(st, 1, client->id);
+		sqlite3_bind_int64(st, 2, plan->responsible.id);
+		sqlite3_bind_int64(st, 3, entry_id);
+		if (message_id)
+			sqlite3_bind_text(st, 4, message_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, now, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, dues, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 7, plan->urgent);
+		*opened = 1;
+	}
+	s = store_step_done(ctx, st, "record a commitment");
+	sqlite3_finalize(st);
+	return s;
+}
+
+enum cf_status schedule_reply(struct ctx *ctx, int64_t client_id, int64_t entry_id)
+{
+	sqlite3_stmt *st = NULL;
+	enum cf_status s;
+	char now[32];
+
+	time_format_iso(ctx->now, now, sizeof now);
+	s = store_prepare(ctx, "UPDATE commitments SET met_at = ?2, met_entry_id = ?3 "
+			  "WHERE client_id = ?1 AND met_at IS NULL", &st);
+	if (s != CF_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, client_id);
+	sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, entry_id);
+	s = store_step_done(ctx, st, "meet commitments");
+	sqlite3_finalize(st);
+	return s;
+}
+
+enum cf_status schedule_may_answer(struct ctx *ctx, const struct person *client,
+				   int64_t therapist_id, int *allowed)
+{
+	sqlite3_stmt *st = NULL;
+	struct person now_resp;
+	enum cf_status s;
+	int rc;
+
+	*allowed = client->therapist_id == therapist_id;
+	if (*allowed)
+		return CF_OK;
+	/* A colleague covering now, or the one an open commitment is due from. */
+	s = schedule_responsible(ctx, client->therapist_id, ctx->now, &now_resp);
+	if (s != CF_OK)
+		return s;
+	if (now_resp.id == therapist_id) {
+		*allowed = 1;
+		return CF_OK;
+	}
+	s = store_prepare(ctx, "SELECT 1 FROM commitments WHERE client_id = ?1 AND therapist_id = ?2 "
+			  "AND met_at IS NULL", &st);
+	if (s != CF_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, client->id);
+	sqlite3_bind_int64(st, 2, therapist_id);
+	rc = sqlite3_step(st);
+	*allowed = rc == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? CF_OK : store_error(ctx, rc, "check coverage");
+}
+
+/* Lowercases ASCII and folds every run of white space to one space. */
+static char *fold(const char *s)
+{
+	struct buf b = BUF_INIT;
+	int space = 1;
+
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (isspace(c)) {
+			if (!space)
+				buf_putc(&b, ' ');
+			space = 1;
+			continue;
+		}
+		space = 0;
+		/* Typographic apostrophes are written both ways. */
+		if (c == 0xe2 && (unsigned char)s[1] == 0x80 && ((unsigned char)s[2] == 0x99 ||
+								 (unsigned char)s[2] == 0x98)) {
+			buf_putc(&b, '\'');
+			s += 2;
+			continue;
+		}
+		buf_putc(&b, (char)tolower(c));
+	}
+	return buf_detach(&b, NULL);
+}
+
+static int has_phrase(const char *text, const char *phrase)
+{
+	size_t n = strlen(phrase);
+	const char *p = text;
+
+	if (n == 0)
+		return 0;
+	while ((p = strstr(p, phrase)) != NULL) {
+		int before = p == text || !isalnum((unsigned char)p[-1]);
+		int after = !isalnum((unsigned char)p[n]);
+		if (before && after)
+			return 1;
+		p++;
+	}
+	return 0;
+}
+
+enum cf_status schedule_is_urgent(struct ctx *ctx, const char *text, int *urgent)
+{
+	const char *file = config_get(ctx->cfg, "urgent_phrases_file");
+	char *folded = fold(text);
+	struct buf list = BUF_INIT;
+	enum cf_status s = CF_OK;
+
+	*urgent = 0;
+	if (folded == NULL)
+		return CF_ERR_NOMEM;
+	if (file && *file) {
+		s = file_read_all(file, 1 << 20, &list);
+		if (s != CF_OK) {
+			s = ctx_error(ctx, CF_ERR_CONFIG, "cannot read urgent_phrases_file '%s'", file);
+			goto out;
+		}
+		for (char *line = list.data, *next; line && *line && !*urgent; line = next) {
+			next = strchr(line, '\n');
+			if (next)
+				*next++ = '\0';
+			char *ph = fold(line);
+			if (ph && *ph && ph[0] != '#')
+				*urgent = has_phrase(folded, ph);
+			free(ph);
+		}
+	} else {
+		for (size_t i = 0; schedule_default_phrases[i] && !*urgent; i++)
+			*urgent = has_phrase(folded, schedule_default_phrases[i]);
+	}
+out:
+	buf_release(&list);
+	free(folded);
+	return s;
+}
