@@ -26,6 +26,9 @@
 
 NEOMUTT_TMUX_SOCK=$TRASH/.tmux.sock
 NEOMUTT_TIMEOUT=${NEOMUTT_TIMEOUT:-20}
+# neomutt_read*: seconds an index or pager may stay unchanged, without the
+# message or the expected text, before that is taken as the answer.
+NEOMUTT_STALL=${NEOMUTT_STALL:-8}
 NEOMUTT_DIR=$TRASH/neomutt
 NEOMUTT_TO=${NEOMUTT_TO:-practice@clinic.example}
 
@@ -309,6 +312,8 @@ neomutt_prompt_() {
 	*"Use keyID"*|*"really want to use the key"*) echo confirm-key; return ;;
 	*"Enter keyID for"*) echo ask-keyid; return ;;
 	*"Abort unmodified message"*|*"No subject, abort"*|*"Save (postpone) draft"*) echo say-no; return ;;
+	*"Include message in reply"*"/no"*) echo say-no; return ;;
+	"Reply to "*"/no"*|"Follow-up to "*"/no"*) echo accept-default; return ;;
 	esac
 	if grep -q 'keys matching' "$1"; then
 		echo pick-key
@@ -344,4 +349,346 @@ neomutt_decrypt() {
 	sed -n '/^-----BEGIN PGP MESSAGE-----/,/^-----END PGP MESSAGE-----/p' "$2" |
 		GNUPGHOME=$nm_dh gpg --batch --no-tty --quiet --trust-model always \
 			--status-file "$2.status" --decrypt
+}
+
+# neomutt_read NAME MESSAGE EXPECT SCREEN
+# neomutt_read_and_reply [-P] NAME FROM MESSAGE EXPECT SCREEN REPLY OUT
+#
+# NAME's NeoMutt opens a maildir holding MESSAGE (a file as a mail system
+# would deliver it; CRLF line ends become LF, as a local MTA stores them),
+# displays it, decrypting and verifying it with NAME's GnuPG home (which
+# learns the practice key here, so that the practice signature verifies),
+# and waits until the pager shows every non-empty line of EXPECT on its
+# first screen (200x50; nothing is scrolled).  That screen is written to
+# SCREEN.  neomutt_read then quits.  A message NeoMutt cannot open, or a
+# pager without EXPECT, fails once the screen has stayed the same for
+# $NEOMUTT_STALL seconds, and shows it.
+#
+# neomutt_read_and_reply then presses `r`.  Its $editor (a script, so
+# nothing is typed) appends REPLY to the reply's body; include=no, so
+# nothing of the original is quoted; no Fcc.  At the compose menu, once
+# it says "Security: Sign, Encrypt", `y` sends the reply, signed with
+# NAME's key and encrypted to the practice key (pinned with a crypt-hook
+# on $NEOMUTT_TO, as neomutt_compose does) and to NAME's own; what NeoMutt
+# hands to $sendmail lands in OUT.  Then NeoMutt quits, and must exit 0.
+#   -P   write protected headers on the reply (the subject only inside)
+#
+# As in neomutt_compose, every wait is a bounded poll of the screen
+# ($NEOMUTT_TIMEOUT seconds in all), each screen gets at most one key, and
+# a failure shows the last screen, the compose menu and the keys pressed.
+neomutt_read() {
+	if [ $# != 4 ]; then
+		echo "neomutt_read: usage: NAME MESSAGE EXPECT SCREEN" >&2
+		return 1
+	fi
+	neomutt_session_ read no "$1" "" "$2" "$3" "$4" "" ""
+}
+
+neomutt_read_and_reply() {
+	nr_protect=no
+	OPTIND=1
+	while getopts P nr_opt; do
+		case $nr_opt in
+		P) nr_protect=yes ;;
+		*) echo "neomutt_read_and_reply: bad option" >&2; return 1 ;;
+		esac
+	done
+	shift $((OPTIND - 1))
+	if [ $# != 7 ]; then
+		echo "neomutt_read_and_reply: usage: [-P] NAME FROM MESSAGE EXPECT SCREEN REPLY OUT" >&2
+		return 1
+	fi
+	neomutt_session_ reply "$nr_protect" "$@"
+}
+
+# neomutt_screen_ PANEFILE: like neomutt_prompt_, and for a screen with
+# no prompt, which menu it is (by its help line): index, pager or waiting.
+neomutt_screen_() {
+	ns_what=$(neomutt_prompt_ "$1")
+	if [ "$ns_what" != waiting ]; then
+		echo "$ns_what"
+		return
+	fi
+	case $(head -n 1 "$1") in
+	"i:Exit"*) echo pager ;;
+	"q:Quit"*) echo index ;;
+	*) echo waiting ;;
+	esac
+}
+
+# neomutt_has_lines_ PANEFILE TEXT: every non-empty line of TEXT is on
+# the screen.
+neomutt_has_lines_() {
+	printf '%s\n' "$2" | {
+		while IFS= read -r nh_line; do
+			[ -n "$nh_line" ] || continue
+			grep -qF -- "$nh_line" "$1" || return 1
+		done
+		return 0
+	}
+}
+
+# neomutt_session_ MODE PROTECT NAME FROM MESSAGE EXPECT SCREEN REPLY OUT
+neomutt_session_() {
+	ns_mode=$1 ns_protect=$2 ns_name=$3 ns_from=$4 ns_msg=$5 ns_expect=$6
+	ns_screen=$7 ns_reply=$8 ns_out=$9
+	ns_fn=neomutt_read
+	[ "$ns_mode" = reply ] && ns_fn=neomutt_read_and_reply
+	case $ns_screen in /*) ;; *) ns_screen=$(pwd)/$ns_screen ;; esac
+	case $ns_msg in /*) ;; *) ns_msg=$(pwd)/$ns_msg ;; esac
+	if [ -n "$ns_out" ]; then
+		case $ns_out in /*) ;; *) ns_out=$(pwd)/$ns_out ;; esac
+	fi
+	if [ ! -s "$ns_msg" ]; then
+		echo "$ns_fn: no message in $ns_msg" >&2
+		return 1
+	fi
+	if [ -z "$(printf '%s' "$ns_expect" | tr -d ' \n')" ]; then
+		echo "$ns_fn: nothing to expect on the screen" >&2
+		return 1
+	fi
+	ns_home=$(gpg_home "$ns_name")
+	ns_fpr=$(fpr_of "$ns_name") || return 1
+	gpg_import "$ns_name" "$KEYS/practice.pub" || {
+		echo "$ns_fn: cannot import $KEYS/practice.pub for $ns_name" >&2
+		return 1
+	}
+	ns_pfpr=$(gpg --batch --no-tty --with-colons --show-keys "$KEYS/practice.pub" 2>/dev/null |
+		awk -F: '/^fpr:/ { print $10; exit }')
+	if [ -z "$ns_pfpr" ]; then
+		echo "$ns_fn: no key in $KEYS/practice.pub" >&2
+		return 1
+	fi
+
+	ns_w=$(mktemp -d "$NEOMUTT_DIR/nrXXXXXX") || return 1
+	ns_sess=${ns_w##*/}
+	mkdir -p "$ns_w/mail/cur" "$ns_w/mail/new" "$ns_w/mail/tmp" || return 1
+	# What a local MTA would have stored: LF line ends.
+	sed 's/\r$//' "$ns_msg" >"$ns_w/mail/new/1.eml" || return 1
+	rm -f "$ns_screen"
+	[ -n "$ns_out" ] && rm -f "$ns_out"
+
+	if [ "$ns_mode" = reply ]; then
+		printf '%s\n' "$ns_reply" >"$ns_w/reply.txt"
+		cat >"$ns_w/sendmail" <<EOF
+#!/bin/sh
+printf '%s\n' "\$*" >'$ns_w/sendmail.args'
+cat >'$ns_out.tmp' && mv '$ns_out.tmp' '$ns_out'
+EOF
+	else
+		# Reading only: anything handed to \$sendmail is a failure.
+		cat >"$ns_w/sendmail" <<EOF
+#!/bin/sh
+cat >'$ns_w/unexpected.eml'
+exit 1
+EOF
+	fi
+	chmod +x "$ns_w/sendmail"
+	# The editor the reply is written with: appends the text, asks nothing.
+	cat >"$ns_w/editor" <<EOF
+#!/bin/sh
+cat '$ns_w/reply.txt' >>"\$1"
+EOF
+	chmod +x "$ns_w/editor"
+
+	ns_domain=${ns_from#*@}
+	[ -n "$ns_domain" ] || ns_domain=localhost
+	cat >"$ns_w/neomuttrc" <<EOF
+set folder="$ns_w/mail"
+set spoolfile="$ns_w/mail"
+set mbox_type=Maildir
+set record=""
+set postponed="$ns_w/postponed"
+set copy=no
+set move=no
+set quit=yes
+set delete=no
+set mark_old=no
+set hostname="$ns_domain"
+EOF
+	if [ -n "$ns_from" ]; then
+		printf 'set from="%s"\nset realname="%s"\nset use_from=yes\n' \
+			"$ns_from" "$ns_name" >>"$ns_w/neomuttrc"
+	fi
+	cat >>"$ns_w/neomuttrc" <<EOF
+set use_envelope_from=no
+set sendmail="$ns_w/sendmail"
+set sendmail_wait=0
+set editor="$ns_w/editor"
+set edit_headers=no
+set autoedit=no
+set include=no
+set fast_reply=yes
+set reply_to=yes
+set signature=""
+set sig_dashes=no
+set abort_unmodified=no
+set abort_nosubject=no
+set abort_noattach=no
+set charset="utf-8"
+set send_charset="utf-8"
+set header_cache=""
+set message_cachedir=""
+set tmpdir="$ns_w"
+set help=yes
+set wait_key=no
+set crypt_use_gpgme=yes
+set crypt_verify_sig=yes
+set crypt_protected_headers_read=yes
+set crypt_autosign=yes
+set crypt_autoencrypt=yes
+set crypt_replysign=yes
+set crypt_replyencrypt=yes
+set crypt_autopgp=yes
+set crypt_autosmime=no
+set smime_is_default=no
+set pgp_sign_as="$ns_fpr"
+set pgp_default_key="$ns_fpr"
+set pgp_self_encrypt=yes
+set crypt_confirmhook=no
+crypt-hook "$NEOMUTT_TO" "$ns_pfpr"
+set crypt_protected_headers_write=$ns_protect
+set autocrypt=no
+set pgp_timeout=0
+set sleep_time=0
+EOF
+
+	{
+		echo '#!/bin/sh'
+		printf 'HOME=%s; GNUPGHOME=%s; export HOME GNUPGHOME\n' "$ns_w" "$ns_home"
+		echo 'unset MAIL MAILCHECK MUTT NEOMUTT EMAIL REPLYTO VISUAL EDITOR'
+		printf 'cd %s || exit 1\n' "$ns_w"
+		printf 'neomutt -n -F %s -f %s\n' "$ns_w/neomuttrc" "$ns_w/mail"
+		printf 'echo $? >%s\n' "$ns_w/status"
+	} >"$ns_w/run"
+	chmod +x "$ns_w/run"
+
+	neomutt_tmux new-session -d -s "$ns_sess" -x 200 -y 50 "$ns_w/run" || {
+		echo "$ns_fn: cannot start tmux" >&2
+		return 1
+	}
+
+	# opened: Enter pressed in the index; seen: EXPECT was on the pager;
+	# replied: r pressed; sent: y pressed at the compose menu; done: what
+	# there was to do is done, q leaves pager and index.
+	ns_opened=no ns_seen=no ns_replied=no ns_sent=no ns_done=no
+	ns_wrong=0 ns_stale=0 ns_changed=$(date +%s) ns_rc=1
+	ns_deadline=$(($(date +%s) + NEOMUTT_TIMEOUT))
+	rm -f "$ns_w/pane.answered"
+	while :; do
+		if [ -s "$ns_w/status" ]; then
+			ns_rc=0
+			break
+		fi
+		neomutt_tmux capture-pane -p -t "$ns_sess" >"$ns_w/pane" 2>/dev/null || :
+		ns_what=$(neomutt_screen_ "$ns_w/pane")
+		# One key per screen: until NeoMutt redraws, the screen a key was
+		# sent to is still showing and must not get a second one.
+		if [ "$ns_what" != waiting ] && [ -f "$ns_w/pane.answered" ] &&
+			cmp -s "$ns_w/pane" "$ns_w/pane.answered"; then
+			ns_what=waiting
+		fi
+		# How long the screen has not changed.
+		if [ -f "$ns_w/pane.last" ] && cmp -s "$ns_w/pane" "$ns_w/pane.last"; then
+			ns_stale=$(($(date +%s) - ns_changed))
+		else
+			ns_changed=$(date +%s) ns_stale=0
+			cp "$ns_w/pane" "$ns_w/pane.last"
+		fi
+		ns_key=""
+		case $ns_what in
+		index)
+			if [ $ns_opened = no ]; then
+				ns_key=Enter ns_opened=yes
+			elif [ $ns_done = yes ]; then
+				ns_key=q
+			elif [ $ns_seen = no ] && [ $ns_stale -ge "$NEOMUTT_STALL" ]; then
+				# Enter was taken, and the index stayed: NeoMutt could
+				# not open the message (it says why on the last line).
+				echo "$ns_fn: NeoMutt did not display the message:" >&2
+				neomutt_show_ "$ns_w" >&2
+				break
+			fi
+			;;
+		pager)
+			if [ $ns_seen = no ]; then
+				if neomutt_has_lines_ "$ns_w/pane" "$ns_expect"; then
+					ns_seen=yes
+					cp "$ns_w/pane" "$ns_screen"
+					if [ "$ns_mode" = reply ]; then
+						ns_key=r ns_replied=yes
+					else
+						ns_key=q ns_done=yes
+					fi
+				elif [ $ns_stale -ge "$NEOMUTT_STALL" ]; then
+					# The pager is drawn once the message is decrypted:
+					# a pager that stays without EXPECT will not get it.
+					echo "$ns_fn: the message does not show what was expected:" >&2
+					printf '%s\n' "$ns_expect" | sed 's/^/  > /' >&2
+					neomutt_show_ "$ns_w" >&2
+					break
+				fi
+			elif [ $ns_sent = yes ] && [ $ns_done = no ] && [ -s "$ns_out" ]; then
+				ns_done=yes ns_key=q
+			elif [ $ns_done = yes ]; then
+				ns_key=q
+			fi
+			;;
+		compose-ready)
+			if [ $ns_replied = yes ] && [ $ns_sent = no ]; then
+				cp "$ns_w/pane" "$ns_w/pane.compose"
+				ns_key=y ns_sent=yes
+			fi
+			;;
+		compose-wrong)
+			ns_wrong=$((ns_wrong + 1))
+			if [ $ns_wrong -ge 3 ]; then
+				cp "$ns_w/pane" "$ns_w/pane.compose"
+				echo "$ns_fn: the compose menu does not say Sign, Encrypt:" >&2
+				neomutt_show_ "$ns_w" >&2
+				break
+			fi
+			;;
+		confirm-key) ns_key=y ;;
+		ask-keyid) ns_key="$ns_pfpr Enter" ;;
+		pick-key|accept-default) ns_key=Enter ;;
+		say-no) ns_key=n ;;
+		esac
+		[ "$ns_what" = compose-wrong ] || ns_wrong=0
+		if [ -n "$ns_key" ]; then
+			cp "$ns_w/pane" "$ns_w/pane.answered"
+			neomutt_log_ "$ns_what: $ns_key" "$ns_w"
+			# shellcheck disable=SC2086 # "KEYID Enter" is two keys
+			neomutt_tmux send-keys -t "$ns_sess" $ns_key
+		fi
+		if [ "$(date +%s)" -ge "$ns_deadline" ]; then
+			echo "$ns_fn: NeoMutt did not finish within ${NEOMUTT_TIMEOUT}s (opened: $ns_opened, seen: $ns_seen, replied: $ns_replied, sent: $ns_sent); screen:" >&2
+			neomutt_show_ "$ns_w" >&2
+			break
+		fi
+		sleep 0.1
+	done
+	neomutt_tmux kill-session -t "$ns_sess" 2>/dev/null || :
+	[ $ns_rc = 0 ] || return 1
+
+	if [ "$(cat "$ns_w/status")" != 0 ]; then
+		echo "$ns_fn: neomutt exited $(cat "$ns_w/status")" >&2
+		neomutt_show_ "$ns_w" >&2
+		return 1
+	fi
+	if [ $ns_seen = no ]; then
+		echo "$ns_fn: neomutt quit before the message was shown" >&2
+		neomutt_show_ "$ns_w" >&2
+		return 1
+	fi
+	if [ -e "$ns_w/unexpected.eml" ]; then
+		echo "$ns_fn: neomutt sent mail while only reading" >&2
+		return 1
+	fi
+	if [ "$ns_mode" = reply ] && [ ! -s "$ns_out" ]; then
+		echo "$ns_fn: neomutt sent nothing to \$sendmail" >&2
+		neomutt_show_ "$ns_w" >&2
+		return 1
+	fi
+	return 0
 }

@@ -16,7 +16,8 @@ deliver_logged() {
 }
 
 test_expect_success 'setup' '
-	setup_practice thera alice
+	setup_practice thera alice &&
+	confidant config sendmail /bin/true
 '
 
 test_expect_success 'a stored entry: one line, facility mail, handle and Message-ID' '
