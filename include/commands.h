@@ -44,6 +44,10 @@ int cmd_attachment(struct ctx *ctx, int argc, char **argv);
 int cmd_reply(struct ctx *ctx, int argc, char **argv);
 int cmd_outbox(struct ctx *ctx, int argc, char **argv);
 int cmd_flush(struct ctx *ctx, int argc, char **argv);
+int cmd_due(struct ctx *ctx, int argc, char **argv);
+int cmd_queue(struct ctx *ctx, int argc, char **argv);
+int cmd_remind(struct ctx *ctx, int argc, char **argv);
+int cmd_stats(struct ctx *ctx, int argc, char **argv);
 int cmd_helpcmd(struct ctx *ctx, int argc, char **argv);
 
 #endif

@@ -494,7 +494,9 @@ static enum cf_status queue_for_entry(struct ctx *ctx, const struct facts *f, st
 			st = relay_queue(ctx, &pl->out, entry_id, pl->client.id, pl->therapist.id);
 		return st;
 	}
-	st = schedule_entry(ctx, &pl->client, entry_id, f->message_id, &pl->sched, &opened);
+	/* Mail that nothing automatic may answer starts no clock either. */
+	if (!f->no_auto)
+		st = schedule_entry(ctx, &pl->client, entry_id, f->message_id, &pl->sched, &opened);
 	if (st == CF_OK && pl->have_out)
 		st = relay_queue(ctx, &pl->out, entry_id, pl->client.id, pl->sched.responsible.id);
 	/* At most one acknowledgement a commitment: only the entry that opened it. */
