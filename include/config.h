@@ -31,6 +31,7 @@ enum {
 	SETTING_DAY_LENGTH,
 	SETTING_COMMITMENT,
 	SETTING_DATES,
+	SETTING_BOOL,
 };
 
 /* The table of settings, ended by an entry whose name is NULL. */

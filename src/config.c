@@ -86,6 +86,8 @@ const struct setting config_settings[] = {
 	  "how soon an urgent entry is answered" },
 	{ "urgent_phrases_file", "commitments", "", SETTING_STRING,
 	  "phrases that mark an entry urgent, one a line (empty: the built-in English list)" },
+	{ "acknowledge", "commitments", "yes", SETTING_BOOL,
+	  "whether a client gets an acknowledgement when an entry opens a commitment" },
 	{ "boundaries_file", "commitments", "", SETTING_STRING,
 	  "text added to every acknowledgement (for example: not for emergencies)" },
 	{ "crisis_file", "commitments", "", SETTING_STRING,
@@ -177,6 +179,10 @@ enum cf_status config_check(struct ctx *ctx, const char *name, const char *value
 		if (*value && smtp_url_parse(value, NULL) < 0)
 			return ctx_error(ctx, CF_ERR_USAGE,
 					 "bad value for '%s': expected smtp://USER@HOST:PORT (or smtp://HOST:PORT)", name);
+		break;
+	case SETTING_BOOL:
+		if (strcmp(value, "yes") && strcmp(value, "no"))
+			return ctx_error(ctx, CF_ERR_USAGE, "bad value for '%s': expected yes or no", name);
 		break;
 	case SETTING_TIMEZONE:
 		if (!cal_zone_ok(value))

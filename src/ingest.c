@@ -463,7 +463,8 @@ static enum cf_status prepare_outgoing(struct ctx *ctx, struct facts *f, struct 
 		/* The notification goes to whoever answers now: a covering colleague. */
 		st = relay_notification(ctx, &pl->client, &pl->sched.responsible, f, &pl->out);
 		pl->have_out = st == CF_OK;
-		if (st == CF_OK && !pl->sched.open_exists) {
+		if (st == CF_OK && !pl->sched.open_exists &&
+		    strcmp(config_get(ctx->cfg, "acknowledge"), "yes") == 0) {
 			char tz[96];
 			st = schedule_client_zone(ctx, &pl->client, tz, sizeof tz);
 			if (st == CF_OK)

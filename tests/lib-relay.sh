@@ -11,17 +11,26 @@ export SENT_DIR
 cat >"$TRASH/sendmail" <<'SH'
 #!/bin/sh
 d=${SENT_DIR:?}
+msg=$(mktemp "$d/.in.XXXXXX")
+cat >"$msg"
+to=$(sed -n '/^\r\{0,1\}$/q; s/^To: *//p' "$msg" | tr -d '\r' | head -n 1)
 tries=$(cat "$d/tries" 2>/dev/null || echo 0)
 tries=$((tries + 1))
 echo "$tries" >"$d/tries"
-if [ -f "$d/fail_first" ] && [ "$tries" -le "$(cat "$d/fail_first")" ]; then
-	cat >/dev/null
-	echo "sendmail: queue file write error (simulated)" >&2
-	exit 75
+# FAIL_TO (in $d/fail_to) limits simulated failures to one recipient.
+if [ -f "$d/fail_first" ] && { [ ! -f "$d/fail_to" ] || [ "$(cat "$d/fail_to")" = "$to" ]; }; then
+	t=$(cat "$d/tries.fail" 2>/dev/null || echo 0)
+	t=$((t + 1))
+	echo "$t" >"$d/tries.fail"
+	if [ "$t" -le "$(cat "$d/fail_first")" ]; then
+		rm -f "$msg"
+		echo "sendmail: queue file write error (simulated)" >&2
+		exit 75
+	fi
 fi
 n=$(ls "$d" | grep -c '\.eml$')
 n=$((n + 1))
-cat >"$d/$n.eml"
+mv "$msg" "$d/$n.eml"
 echo "$@" >"$d/$n.args"
 exit 0
 SH
@@ -109,4 +118,21 @@ expire_key() {
 renew_key() {
 	gpg_as "$1" --quick-set-expire "$(fpr_of "$1")" 0 2>/dev/null &&
 	gpg_as "$1" --armor --export "$(fpr_of "$1")" | GNUPGHOME=$PRACTICE/gnupg gpg --batch --quiet --import
+}
+
+# to_count ADDR: messages handed off to ADDR; last_to ADDR: the newest.
+to_count() {
+	n=0
+	for f in "$SENT_DIR"/*.eml; do
+		[ -f "$f" ] || continue
+		[ "$(header "$f" To)" = "$1" ] && n=$((n + 1))
+	done
+	echo $n
+}
+last_to() {
+	f=""
+	for g in $(ls "$SENT_DIR" | grep '\.eml$' | sort -n); do
+		[ "$(header "$SENT_DIR/$g" To)" = "$1" ] && f="$SENT_DIR/$g"
+	done
+	echo "$f"
 }

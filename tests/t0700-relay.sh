@@ -19,7 +19,8 @@ test_expect_success 'setup: two therapists, three clients, a capturing sendmail'
 	confidant client add carol --email carol@client.example --key "$KEYS/carol.pub" --therapist other &&
 	gpg_user eve eve@evil.example &&
 	for p in thera alice bob other carol eve; do gpg_import $p "$KEYS/practice.pub"; done &&
-	use_capture_sendmail
+	use_capture_sendmail &&
+	confidant config acknowledge no
 '
 
 test_expect_success 'an entry is stored and its therapist notified' '

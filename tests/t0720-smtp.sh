@@ -44,6 +44,7 @@ make_certs() {
 # The SMTP servers need to be started in the main shell to outlive tests.
 setup_practice thera alice >/dev/null 2>&1 || { echo "Bail out! setup failed"; exit 1; }
 gpg_import thera "$KEYS/practice.pub"
+confidant config acknowledge no >/dev/null
 make_certs || { echo "Bail out! cannot make certificates"; exit 1; }
 start_server plain --user confidant --password 's3cret pass' || { echo "Bail out! no server"; exit 1; }
 start_server tls --cert "$TRASH/server.pem" --key "$TRASH/server.key" --user confidant --password 's3cret pass' ||

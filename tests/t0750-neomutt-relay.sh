@@ -153,6 +153,7 @@ test_expect_success 'setup: practice, therapist tess, clients carol and dave, a 
 	EOF
 	chmod +x capture &&
 	confidant config sendmail "$TRASH/capture -oi -t" &&
+	confidant config acknowledge no &&
 	expect_eq sendmail "$TRASH/capture -oi -t" "$(confidant config sendmail)" &&
 	expect_eq "sent before anything" 0 "$(sent_count)"
 '

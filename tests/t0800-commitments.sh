@@ -7,8 +7,6 @@
 
 jq_py() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 due_at() { confidant due --client "$1" --received "$2" --json | jq_py "d[\"due_at\"]"; }
-to_count() { n=0; for f in "$SENT_DIR"/*.eml; do [ -f "$f" ] || continue; [ "$(header "$f" To)" = "$1" ] && n=$((n + 1)); done; echo $n; }
-last_to() { f=""; for g in $(ls "$SENT_DIR" | grep '\.eml$' | sort -n); do [ "$(header "$SENT_DIR/$g" To)" = "$1" ] && f="$SENT_DIR/$g"; done; echo "$f"; }
 
 test_expect_success 'setup: a Berlin therapist, clients, a capturing sendmail' '
 	practice_init &&
@@ -217,6 +215,17 @@ test_expect_success 'away with cover: the colleague is notified, due from, and m
 test_expect_success 'away without cover: the time away does not count' '
 	confidant therapist away thera --from "2026-03-23 00:00" --until "2026-03-25 00:00" &&
 	test "$(due_at bob "2026-03-21 10:00")" = 2026-03-25T16:00:00Z
+'
+
+test_expect_success 'acknowledge no: a new commitment sends no acknowledgement' '
+	confidant config acknowledge no &&
+	echo "done" | CONFIDANT_NOW=2026-03-26T08:00:00Z confidant reply carol >/dev/null &&
+	before=$(to_count carol@client.example) &&
+	compose_entry carol carol@client.example "Quiet" "no ack please" q1@client.example >q1.eml &&
+	CONFIDANT_NOW=2026-03-26T09:00:00Z confidant deliver <q1.eml &&
+	test "$(to_count carol@client.example)" = "$before" &&
+	confidant queue --json | jq_py "[q[\"message_id\"] for q in d if q[\"client\"] == \"carol\"][0]" >m &&
+	echo q1@client.example >expect && test_cmp expect m
 '
 
 test_done
