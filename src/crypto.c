@@ -489,7 +489,8 @@ static enum cf_status encrypt_impl(struct ctx *ctx, struct crypto *c, const char
 out:
 	gpgme_signers_clear(c->gctx);
 	gpgme_set_armor(c->gctx, 0);
-	for (size_t i = 0; i < n; i++)
+	/* Every key looked up, including one refused before the loop moved on. */
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
 		gpgme_key_unref(keys[i]);
 	gpgme_key_unref(skey);
 	gpgme_data_release(in);
