@@ -72,6 +72,11 @@ enum cf_status relay_ack(struct ctx *ctx, const struct person *client, const cha
 			 const char *in_reply_to, time_t received, time_t due, int urgent,
 			 struct prepared *p);
 
+/* The crisis resources (crisis_file) for a client whose urgent entry got
+ * no acknowledgement; p stays empty when there is no crisis text. */
+enum cf_status relay_crisis(struct ctx *ctx, const struct person *client, const char *in_reply_to,
+			    struct prepared *p);
+
 /* An automatic message of kind to one address, encrypted to one key. */
 enum cf_status relay_to_key(struct ctx *ctx, const char *kind, const char *to, const char *fpr,
 			    const char *subject, const char *text, struct prepared *p);

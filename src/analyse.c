@@ -125,13 +125,47 @@ static int no_automatic_answer(const struct mime_part *root, const char *practic
 	return own;
 }
 
+/*
+ * The parent ids of a header block (In-Reply-To first, then References),
+ * in the order threading and routing try them; NULL when there are none.
+ */
+static char *parent_ids(const struct mime_part *h)
+{
+	struct buf parents = BUF_INIT;
+	size_t n_irt = 0;
+	char *ids, *out = NULL;
+
+	if ((ids = mime_all_msgids(mime_header(h, "In-Reply-To"))) != NULL) {
+		buf_puts(&parents, ids);
+		n_irt = 1;
+		for (const char *p = ids; *p; p++)
+			n_irt += *p == ' ';
+		free(ids);
+	}
+	if ((ids = mime_all_msgids(mime_header(h, "References"))) != NULL) {
+		if (parents.len)
+			buf_putc(&parents, ' ');
+		buf_puts(&parents, ids);
+		free(ids);
+	}
+	if (parents.len) {
+		char *copy = NULL, **order = thread_candidates(parents.data, n_irt, &copy);
+		struct buf ordered = BUF_INIT;
+		for (size_t i = 0; order && order[i]; i++)
+			buf_printf(&ordered, "%s%s", i ? " " : "", order[i]);
+		out = ordered.len ? buf_detach(&ordered, NULL) : NULL;
+		buf_release(&ordered);
+		free(order);
+		free(copy);
+	}
+	buf_release(&parents);
+	return out;
+}
+
 /* Headers of the outer message that every outcome records. */
 static int outer_facts(const struct mime_part *root, struct facts *f)
 {
 	const char *from = mime_header(root, "From"), *v;
-	struct buf parents = BUF_INIT;
-	size_t n_irt = 0;
-	char *ids;
 
 	f->from_count = mime_header_count(root, "From");
 	if (from) {
@@ -143,31 +177,7 @@ static int outer_facts(const struct mime_part *root, struct facts *f)
 		/* An unparsable From keeps no text: display names are not routing data. */
 	}
 	f->message_id = mime_first_msgid(mime_header(root, "Message-ID"));
-	if ((ids = mime_all_msgids(mime_header(root, "In-Reply-To"))) != NULL) {
-		buf_puts(&parents, ids);
-		n_irt = 1;
-		for (const char *p = ids; *p; p++)
-			n_irt += *p == ' ';
-		free(ids);
-	}
-	if ((ids = mime_all_msgids(mime_header(root, "References"))) != NULL) {
-		if (parents.len)
-			buf_putc(&parents, ' ');
-		buf_puts(&parents, ids);
-		free(ids);
-	}
-	/* Kept in the order threading tries them: the direct parent first. */
-	if (parents.len) {
-		char *copy = NULL, **order = thread_candidates(parents.data, n_irt, &copy);
-		struct buf ordered = BUF_INIT;
-		for (size_t i = 0; order && order[i]; i++)
-			buf_printf(&ordered, "%s%s", i ? " " : "", order[i]);
-		f->parents = ordered.len ? buf_detach(&ordered, NULL) : NULL;
-		buf_release(&ordered);
-		free(order);
-		free(copy);
-	}
-	buf_release(&parents);
+	f->parents = parent_ids(root);
 	if ((v = mime_header(root, "Date")) != NULL)
 		f->date = mime_decode_header(v);
 	if ((v = mime_header(root, "Subject")) != NULL)
@@ -289,6 +299,15 @@ static void protected_headers(struct facts *f, const struct mime_part *croot,
 			f->inner_from = strdup("(unparsable protected From)");
 		} else {
 			f->inner_from = addr;
+		}
+	}
+	/* Signed threading headers win over the outer ones, which anyone on
+	 * the way could rewrite; routing a reply depends on them. */
+	if (mime_header(ph, "In-Reply-To") || mime_header(ph, "References")) {
+		char *inner = parent_ids(ph);
+		if (inner) {
+			free(f->parents);
+			f->parents = inner;
 		}
 	}
 }

@@ -233,6 +233,14 @@ int cal_parse_hours(const char *spec, struct calendar *c, char *why, size_t whyl
 		snprintf(why, whylen, "no business hours given");
 		return -1;
 	}
+	/* Overlapping spans would count the same time twice. */
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i + 1; j < n; j++)
+			if (c->spans[i].wday == c->spans[j].wday && c->spans[i].start < c->spans[j].end &&
+			    c->spans[j].start < c->spans[i].end) {
+				snprintf(why, whylen, "%s has overlapping hours", day_names[c->spans[i].wday]);
+				return -1;
+			}
 	c->nspans = n;
 	return 0;
 }

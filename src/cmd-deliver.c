@@ -192,8 +192,10 @@ int cmd_deliver(struct ctx *ctx, int argc, char **argv)
 		return EX_OK;
 	}
 	st = deliver_stdin(ctx);
-	/* Whatever went wrong is not the sender's fault: never a bounce. */
-	if (st == CF_ERR_DATA || st == CF_ERR_NOTFOUND || st == CF_ERR_EXISTS)
+	/* Whatever went wrong is not the sender's fault: never a bounce.  Even
+	 * a configuration error is temporary here, so the admin can fix it
+	 * while the MTA keeps the message. */
+	if (st != CF_OK && st != CF_ERR_USAGE)
 		st = CF_ERR_TEMP;
 	if (st != CF_OK) {
 		log_error("%s: %s", cf_status_to_exit(st) == EX_TEMPFAIL ? "temporary failure" : "refused",

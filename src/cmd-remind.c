@@ -9,7 +9,11 @@
  * every minute sends each exactly once.  Reminders carry handles, counts
  * and times: never a name, an address, a subject or a word of an entry.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,7 +145,7 @@ int cmd_remind(struct ctx *ctx, int argc, char **argv)
 	const char *at = NULL;
 	enum cf_status s = CF_OK;
 	time_t when = ctx->now;
-	int ch, dry = 0, ret = EX_OK, digests = 0, escalations = 0;
+	int ch, dry = 0, ret = EX_OK, digests = 0, escalations = 0, lockfd = -1;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
@@ -158,6 +162,16 @@ int cmd_remind(struct ctx *ctx, int argc, char **argv)
 	    cal_parse_commitment(config_get(ctx->cfg, "escalate_after"), &ea) < 0)
 		return cmd_fail(ctx, ctx_error(ctx, CF_ERR_CONFIG, "bad remind_before or escalate_after"));
 	log_open_syslog();
+	/* One run at a time: two overlapping cron runs would both see a
+	 * reminder as unsent.  The lock dies with the process. */
+	{
+		char path[4096];
+		snprintf(path, sizeof path, "%s/remind.lock", ctx->home);
+		lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (lockfd < 0 || flock(lockfd, LOCK_EX) < 0)
+			return cmd_fail(ctx, ctx_error(ctx, CF_ERR_TEMP, "cannot lock '%s': %s", path,
+						       strerror(errno)));
+	}
 	s = load_items(ctx, &r);
 	msgs = calloc(r.n * 2 + 1, sizeof *msgs);
 	if (s == CF_OK && msgs == NULL)
@@ -292,5 +306,7 @@ int cmd_remind(struct ctx *ctx, int argc, char **argv)
 	free(msgs);
 	free(r.items);
 	free(r.cals);
+	if (lockfd >= 0)
+		close(lockfd);
 	return ret;
 }

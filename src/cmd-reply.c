@@ -50,7 +50,7 @@ static const char *guess_type(const char *name)
 static enum cf_status read_body(struct ctx *ctx, struct buf *body)
 {
 	const char *editor = getenv("VISUAL");
-	char path[] = "/tmp/confidant-reply.XXXXXX";
+	char path[4096];
 	int fd, status, truncated;
 	enum cf_status st;
 	pid_t pid;
@@ -64,6 +64,8 @@ static enum cf_status read_body(struct ctx *ctx, struct buf *body)
 		editor = getenv("EDITOR");
 	if (editor == NULL || *editor == '\0')
 		editor = "vi";
+	/* The text is clinical: write it only under the private home, never /tmp. */
+	snprintf(path, sizeof path, "%s/tmp/reply.XXXXXX", ctx->home);
 	fd = mkstemp(path);
 	if (fd < 0)
 		return ctx_error(ctx, CF_ERR_TEMP, "cannot create a file to edit: %s", strerror(errno));

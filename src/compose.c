@@ -59,7 +59,8 @@ int qp_encode(const char *s, size_t n, struct buf *out)
 		if (c == '\r' && i + 1 < n && s[i + 1] == '\n')
 			continue;
 		size_t w = (c == '=' || c < 0x20 || c > 0x7e) && c != '\t' ? 3 : 1;
-		if (col + w > 75) {
+		/* Room for a soft break, and for white space to be encoded at a line end. */
+		if (col + w > 72) {
 			if (buf_puts(out, "=\r\n") < 0)
 				return -1;
 			col = 0;

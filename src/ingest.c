@@ -238,6 +238,7 @@ struct plan {
 	struct entry_plan sched;   /* an entry: its commitment */
 	struct prepared ack;       /* an entry that opens a commitment: the acknowledgement */
 	int have_ack;
+	int crisis;                /* ack is the crisis notice of an urgent entry */
 	struct prepared urgent[2]; /* an urgent entry: alerts to the therapist and escalation */
 	int nurgent;
 };
@@ -296,6 +297,27 @@ static enum cf_status route_reply(struct ctx *ctx, struct facts *f, struct plan 
 				     "nor covering for them", pl->therapist.handle, pl->client.handle);
 			return CF_OK;
 		}
+	}
+	/* A reply that answers "[handle]" of another client names it itself:
+	 * the outer threading headers may have been rewritten on the way. */
+	for (const char *p = f->subject ? strchr(f->subject, '[') : NULL; p; p = strchr(p + 1, '[')) {
+		const char *e = strchr(p, ']');
+		struct person named;
+		char tag[64];
+		if (e == NULL || e - p - 1 <= 0 || (size_t)(e - p - 1) >= sizeof tag)
+			continue;
+		snprintf(tag, sizeof tag, "%.*s", (int)(e - p - 1), p + 1);
+		if (!str_is_handle(tag) || strcmp(tag, pl->client.handle) == 0)
+			continue;
+		st = store_client_by_handle(ctx, tag, &named);
+		if (st == CF_OK) {
+			facts_reject(f, "unroutable", "the reply's subject names another client than the "
+				     "message it answers");
+			return CF_OK;
+		}
+		if (st != CF_ERR_NOTFOUND)
+			return st;
+		st = CF_OK;
 	}
 	snprintf(f->signer, sizeof f->signer, "%s", pl->therapist.fpr);
 	pl->route = ROUTE_REPLY;
@@ -422,14 +444,14 @@ static enum cf_status prepare_urgent(struct ctx *ctx, struct plan *pl)
 		   "Read it with 'confidant journal %s'.\n", pl->client.handle, when, due, pl->client.handle);
 	if (text.data == NULL)
 		return CF_ERR_NOMEM;
+	/* Counted before each is built, so plan_release frees a half-built one. */
+	pl->nurgent = 1;
 	st = relay_to_key(ctx, "urgent", pl->sched.responsible.email, pl->sched.responsible.fpr,
 			  "Urgent journal entry", text.data, &pl->urgent[0]);
 	if (st == CF_OK) {
-		pl->nurgent = 1;
+		pl->nurgent = 2;
 		relay_escalation_target(ctx, &addr, &fpr);
 		st = relay_to_key(ctx, "urgent", addr, fpr, "Urgent journal entry", text.data, &pl->urgent[1]);
-		if (st == CF_OK)
-			pl->nurgent = 2;
 	}
 	buf_release(&text);
 	return st;
@@ -474,6 +496,13 @@ static enum cf_status prepare_outgoing(struct ctx *ctx, struct facts *f, struct 
 		}
 		if (st == CF_OK && urgent)
 			st = prepare_urgent(ctx, pl);
+		/* An urgent entry that gets no acknowledgement (its commitment was
+		 * open already) still gives the client the crisis resources. */
+		if (st == CF_OK && urgent && !pl->have_ack) {
+			st = relay_crisis(ctx, &pl->client, f->message_id, &pl->ack);
+			pl->have_ack = st == CF_OK && pl->ack.message_id[0];
+			pl->crisis = pl->have_ack;
+		}
 		return st;
 	} else {
 		st = relay_reply(ctx, &pl->client, f, pl->parent.message_id, &pl->out);
@@ -500,8 +529,9 @@ static enum cf_status queue_for_entry(struct ctx *ctx, const struct facts *f, st
 		st = schedule_entry(ctx, &pl->client, entry_id, f->message_id, &pl->sched, &opened);
 	if (st == CF_OK && pl->have_out)
 		st = relay_queue(ctx, &pl->out, entry_id, pl->client.id, pl->sched.responsible.id);
-	/* At most one acknowledgement a commitment: only the entry that opened it. */
-	if (st == CF_OK && pl->have_ack && opened)
+	/* At most one acknowledgement a commitment: only the entry that opened
+	 * it; the crisis notice of an urgent entry goes whenever it is made. */
+	if (st == CF_OK && pl->have_ack && (opened || pl->crisis))
 		st = relay_queue(ctx, &pl->ack, entry_id, pl->client.id, 0);
 	for (int i = 0; st == CF_OK && i < pl->nurgent; i++)
 		st = relay_queue(ctx, &pl->urgent[i], 0, 0, 0);

@@ -10,8 +10,17 @@
 #include "transport.h"
 #include "util.h"
 
-/* A claim older than this belongs to a process that died mid-hand-off. */
-#define STALE_CLAIM 600
+/*
+ * A claim older than this belongs to a process that died mid-hand-off: at
+ * least ten minutes, and longer than an SMTP conversation of a dozen
+ * steps at send_timeout each can last.
+ */
+static time_t stale_claim(const struct ctx *ctx)
+{
+	time_t t = (time_t)config_get_u64(ctx->cfg, "send_timeout") * 12 + 60;
+
+	return t > 600 ? t : 600;
+}
 
 enum cf_status outbox_add(struct ctx *ctx, const struct outbox_item *it, int64_t *id)
 {
@@ -179,8 +188,8 @@ static enum cf_status handoff(struct ctx *ctx, int64_t id, struct flush_stats *s
 		ctx_crash_point(ctx, "after-handoff");
 		stats->sent++;
 		return exec_id(ctx, "UPDATE outbox SET state = 'sent', sent_at = ?2, attempts = attempts + 1, "
-			       "last_error = NULL, message = NULL, claimed_at = NULL WHERE id = ?1",
-			       id, now, NULL, NULL);
+			       "last_error = NULL, message = NULL, claimed_at = NULL WHERE id = ?1 "
+			       "AND state = 'sending' AND claimed_at = ?2", id, now, NULL, NULL);
 	}
 	stats->failed++;
 	delay = config_get_u64(ctx->cfg, "retry_base");
@@ -190,8 +199,8 @@ static enum cf_status handoff(struct ctx *ctx, int64_t id, struct flush_stats *s
 		delay = config_get_u64(ctx->cfg, "retry_max");
 	time_format_iso(ctx->now + (time_t)delay, next, sizeof next);
 	return exec_id(ctx, "UPDATE outbox SET state = 'queued', attempts = attempts + 1, "
-		       "next_attempt_at = ?2, last_error = ?3, claimed_at = NULL WHERE id = ?1",
-		       id, next, ctx->errmsg, NULL);
+		       "next_attempt_at = ?2, last_error = ?3, claimed_at = NULL WHERE id = ?1 "
+		       "AND state = 'sending'", id, next, ctx->errmsg, NULL);
 }
 
 enum cf_status outbox_flush(struct ctx *ctx, int64_t only_id, struct flush_stats *stats)
@@ -202,7 +211,7 @@ enum cf_status outbox_flush(struct ctx *ctx, int64_t only_id, struct flush_stats
 	char stale[32];
 
 	memset(stats, 0, sizeof *stats);
-	time_format_iso(ctx->now - STALE_CLAIM, stale, sizeof stale);
+	time_format_iso(ctx->now - stale_claim(ctx), stale, sizeof stale);
 	s = exec_id(ctx, "UPDATE outbox SET state = 'queued' WHERE state = 'sending' AND claimed_at < ?2 "
 		    "AND ?1 >= 0", 0, stale, NULL, NULL);
 	if (s == CF_OK)

@@ -303,7 +303,10 @@ enum cf_status relay_notice(struct ctx *ctx, const struct person *therapist, con
 		   "  Message-ID: <%s>\n  Reason:     %s\n  Detail:     %s\n\n"
 		   "Replies must be signed with your registered key, encrypted to the practice key,\n"
 		   "and sent as a reply to a notification from this practice.\n",
-		   mid ? mid : "", f->reason, f->detail);
+		   mid ? mid : "", f->reason,
+		   /* Routing details can name another therapist's client. */
+		   strcmp(f->reason, "not-authorized") && strcmp(f->reason, "unroutable") ? f->detail
+		   : "it does not answer a message of one of your clients");
 	free(mid);
 	memset(&o, 0, sizeof o);
 	o.to = therapist->email;
@@ -425,4 +428,28 @@ void relay_escalation_target(struct ctx *ctx, const char **address, const char *
 
 	*address = a && *a ? a : alert_address(ctx);
 	*fpr = k && *k ? k : practice_key(ctx);
+}
+
+enum cf_status relay_crisis(struct ctx *ctx, const struct person *client, const char *in_reply_to,
+			    struct prepared *p)
+{
+	const char *keys[] = { client->fpr, practice_key(ctx), NULL };
+	char *crisis = setting_text(ctx, "crisis_file");
+	struct outgoing o;
+	enum cf_status st = CF_OK;
+
+	/* Without crisis text there is nothing to say. */
+	if (crisis && *crisis) {
+		memset(&o, 0, sizeof o);
+		o.to = client->email;
+		o.keys = keys;
+		o.subject = "Support when you need it now";
+		o.body = crisis;
+		o.in_reply_to = in_reply_to && *in_reply_to ? in_reply_to : NULL;
+		o.references = o.in_reply_to;
+		o.auto_submitted = "auto-replied";
+		st = relay_prepare(ctx, "crisis", &o, client->handle, p);
+	}
+	free(crisis);
+	return st;
 }

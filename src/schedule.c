@@ -57,7 +57,8 @@ enum cf_status schedule_calendar(struct ctx *ctx, int64_t therapist_id, struct c
 		c->day_minutes = 480;
 	if ((v = config_get(ctx->cfg, "holidays")) && *v && cal_add_dates(c, v) < 0)
 		return ctx_error(ctx, CF_ERR_CONFIG, "bad practice holidays '%s'", v);
-	s = store_prepare(ctx, "SELECT date FROM holidays WHERE therapist_id = ?1", &st);
+	/* The newest first: if there are more than a calendar holds, the old ones go. */
+	s = store_prepare(ctx, "SELECT date FROM holidays WHERE therapist_id = ?1 ORDER BY date DESC", &st);
 	if (s != CF_OK)
 		return s;
 	sqlite3_bind_int64(st, 1, therapist_id);
@@ -66,7 +67,7 @@ enum cf_status schedule_calendar(struct ctx *ctx, int64_t therapist_id, struct c
 	sqlite3_finalize(st);
 	/* Away without cover is not business time; with cover the colleague answers. */
 	s = store_prepare(ctx, "SELECT from_at, until_at FROM away WHERE therapist_id = ?1 AND cover_id IS NULL "
-			  "ORDER BY from_at", &st);
+			  "ORDER BY from_at DESC", &st);
 	if (s != CF_OK)
 		return s;
 	sqlite3_bind_int64(st, 1, therapist_id);
@@ -368,6 +369,10 @@ enum cf_status schedule_is_urgent(struct ctx *ctx, const char *text, int *urgent
 			if (next)
 				*next++ = '\0';
 			char *ph = fold(line);
+			/* fold() leaves one space for a trailing CR or blank: drop it. */
+			size_t pl = ph ? strlen(ph) : 0;
+			while (pl && ph[pl - 1] == ' ')
+				ph[--pl] = '\0';
 			if (ph && *ph && ph[0] != '#')
 				*urgent = has_phrase(folded, ph);
 			free(ph);

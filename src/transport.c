@@ -7,6 +7,7 @@
  * command that hangs is killed after send_timeout seconds: a failed
  * hand-off, retried later.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -70,8 +71,12 @@ int smtp_url_parse(const char *url, struct smtp_url *out)
 
 int host_is_loopback(const char *host)
 {
-	return strcmp(host, "localhost") == 0 || strncmp(host, "127.", 4) == 0 ||
-	       strcmp(host, "::1") == 0 || strcmp(host, "[::1]") == 0;
+	struct in_addr a4;
+
+	if (strcmp(host, "localhost") == 0 || strcmp(host, "::1") == 0 || strcmp(host, "[::1]") == 0)
+		return 1;
+	/* An address, not a name that merely starts like one (127.evil.example). */
+	return inet_pton(AF_INET, host, &a4) == 1 && (ntohl(a4.s_addr) >> 24) == 127;
 }
 
 /* Splits the command on white space into a NULL-ended argv (in copy). */
@@ -119,7 +124,7 @@ static enum cf_status sendmail_send(struct ctx *ctx, const char *from, const cha
 	const char *cmd = config_get(ctx->cfg, "sendmail");
 	int timeout = (int)config_get_u64(ctx->cfg, "send_timeout");
 	char *copy = strdup(cmd ? cmd : ""), **argv = NULL;
-	int in[2] = { -1, -1 }, err[2] = { -1, -1 }, status = 0, timed_out = 0;
+	int in[2] = { -1, -1 }, err[2] = { -1, -1 }, status = 0, timed_out = 0, exited = 0;
 	struct buf errtext = BUF_INIT;
 	enum cf_status st = CF_OK;
 	size_t off = 0;
@@ -141,6 +146,7 @@ static enum cf_status sendmail_send(struct ctx *ctx, const char *from, const cha
 		goto out;
 	}
 	if (pid == 0) {
+		signal(SIGPIPE, SIG_DFL);
 		setpgid(0, 0);
 		dup2(in[0], STDIN_FILENO);
 		dup2(err[1], STDOUT_FILENO);
@@ -155,14 +161,22 @@ static enum cf_status sendmail_send(struct ctx *ctx, const char *from, const cha
 	fcntl(in[1], F_SETFL, O_NONBLOCK);
 	signal(SIGPIPE, SIG_IGN);
 	/* Feed the message and collect what the command says, within the deadline. */
-	while (err[0] >= 0) {
+	while (!exited) {
 		struct pollfd pfd[2] = { { err[0], POLLIN, 0 }, { in[1], POLLOUT, 0 } };
 		int nfd = in[1] >= 0 ? 2 : 1, left = (int)(deadline - time(NULL));
 		if (left <= 0) {
 			timed_out = 1;
 			break;
 		}
-		if (poll(pfd, (nfds_t)nfd, left * 1000) < 0 && errno != EINTR)
+		/* The child's exit decides, not the end of its output: a
+		 * background process may keep stderr open long after. */
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			exited = 1;
+			break;
+		}
+		if (err[0] < 0)
+			pfd[0].fd = -1;
+		if (poll(pfd, (nfds_t)nfd, 100) < 0 && errno != EINTR)
 			break;
 		if (nfd == 2 && (pfd[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
 			ssize_t w = write(in[1], msg + off, len - off);
@@ -173,7 +187,7 @@ static enum cf_status sendmail_send(struct ctx *ctx, const char *from, const cha
 				in[1] = -1;
 			}
 		}
-		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+		if (err[0] >= 0 && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) {
 			char chunk[512];
 			ssize_t r = read(err[0], chunk, sizeof chunk);
 			if (r <= 0) {
@@ -188,7 +202,7 @@ static enum cf_status sendmail_send(struct ctx *ctx, const char *from, const cha
 		kill(-pid, SIGKILL);
 		kill(pid, SIGKILL);
 	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+	while (!exited && waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (timed_out) {
 		st = ctx_error(ctx, CF_ERR_TEMP, "sendmail did not finish within %d seconds", timeout);

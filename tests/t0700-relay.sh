@@ -178,4 +178,38 @@ test_expect_success 'a notification for the other therapist goes to them only' '
 	recipients_of "$n" >got && enc_keyid other >want && test_cmp want got
 '
 
+# signed_reply SIGNER OUTER-IRT MSGID BODY PROTECTED-HEADERS: a therapist
+# reply whose protected headers (inside the signature) differ from the
+# outer threading headers, as a rewriting relay would make them.
+signed_reply() {
+	{ printf "Content-Type: text/plain; charset=utf-8; protected-headers=\"v1\"\r\n%s\r\n\r\n%s\r\n" "$5" "$4"; } >sr.in &&
+	gpg_as "$1" --armor --yes --trust-model always --sign --encrypt --local-user "$(fpr_of "$1")" \
+		--recipient "$(cat "$TRASH/practice.fpr")" --output sr.asc sr.in &&
+	pgpmime_wrap "$1@clinic.example" practice@clinic.example "Re: ..." "$3" sr.asc "In-Reply-To: <$2>"
+}
+
+test_expect_success 'signed threading headers route a reply, not the rewritable outer ones' '
+	compose_entry bob bob@client.example "Bob two" "bob second entry" b2@client.example >b2.eml &&
+	confidant deliver <b2.eml &&
+	bob_nid=$(msgid_of "$(sent_file "$(sent_count)")") &&
+	alice_nid=$(msgid_of "$(sent_file 1)") &&
+	before_alice=$(journal_len alice) && before_bob=$(journal_len bob) &&
+	signed_reply thera "$bob_nid" pr1@clinic.example "For Alice only." \
+		"In-Reply-To: <$alice_nid>\r\nSubject: Re: [alice] Week one" >pr1.eml &&
+	confidant deliver <pr1.eml &&
+	test "$(journal_len alice)" = $((before_alice + 1)) && test "$(journal_len bob)" = "$before_bob" &&
+	confidant journal alice --json | jq_py "d[-1][\"body\"] if False else [e[\"body\"] for e in d if e[\"direction\"] == \"out\"][-1]" >b &&
+	echo "For Alice only." >expect && test_cmp expect b
+'
+
+test_expect_success 'a reply whose signed subject names another client than it answers is unroutable' '
+	bob_nid=$(db_query "$PRACTICE" "SELECT i.message_id FROM issued i JOIN clients c ON c.id = i.client_id WHERE c.handle = \"bob\" AND i.kind = \"notification\" LIMIT 1") &&
+	test -n "$bob_nid" &&
+	signed_reply thera "$bob_nid" pr2@clinic.example "Also for Alice." "Subject: Re: [alice] Week one" >pr2.eml &&
+	before_bob=$(journal_len bob) &&
+	CONFIDANT_NOW=2026-03-02T15:00:00Z confidant deliver <pr2.eml &&
+	test "$(quarantine_reason pr2@clinic.example)" = unroutable &&
+	test "$(journal_len bob)" = "$before_bob"
+'
+
 test_done

@@ -59,15 +59,30 @@ test_expect_success 'a sendmail that hangs is stopped and the hand-off retried' 
 	CONFIDANT_NOW=2026-03-02T11:00:00Z confidant flush && test "$(to_count thera@clinic.example)" = 2
 '
 
+test_expect_success 'a sendmail whose child keeps stderr open still counts by its exit' '
+	printf "#!/bin/sh\n\"%s\" \"\$@\"\nrc=\$?\n(sleep 6) &\nexit \$rc\n" "$TRASH/sendmail" >"$TRASH/bg" &&
+	chmod +x "$TRASH/bg" && confidant config send_timeout 2 &&
+	confidant config sendmail "$TRASH/bg -oi -t" &&
+	before=$(to_count thera@clinic.example) &&
+	compose_entry bob bob@client.example "Bg" "bg body" bg1@client.example >bg1.eml &&
+	confidant deliver <bg1.eml &&
+	test "$(to_count thera@clinic.example)" = $((before + 1)) &&
+	confidant outbox --json >o.json && test "$(cat o.json)" = "[]" &&
+	CONFIDANT_NOW=2026-03-02T12:00:00Z confidant flush &&
+	test "$(to_count thera@clinic.example)" = $((before + 1)) &&
+	use_capture_sendmail && confidant config send_timeout 120
+'
+
 test_expect_success 'killed after the hand-off: sent again later with the same Message-ID, then never again' '
 	compose_entry bob bob@client.example "Crash" "crash body" k1@client.example >k1.eml &&
+	before=$(to_count thera@clinic.example) &&
 	CONFIDANT_CRASH_AT=after-handoff test_expect_code 137 confidant deliver <k1.eml &&
-	test "$(to_count thera@clinic.example)" = 3 && first=$(last_to thera@clinic.example) &&
+	test "$(to_count thera@clinic.example)" = $((before + 1)) && first=$(last_to thera@clinic.example) &&
 	confidant outbox --json | jq_py "d[0][\"state\"]" >s && echo sending >expect && test_cmp expect s &&
-	CONFIDANT_NOW=2026-03-02T10:05:00Z confidant flush && test "$(to_count thera@clinic.example)" = 3 &&
-	CONFIDANT_NOW=2026-03-02T10:11:00Z confidant flush && test "$(to_count thera@clinic.example)" = 4 &&
+	CONFIDANT_NOW=2026-03-02T10:05:00Z confidant flush && test "$(to_count thera@clinic.example)" = $((before + 1)) &&
+	CONFIDANT_NOW=2026-03-02T10:30:00Z confidant flush && test "$(to_count thera@clinic.example)" = $((before + 2)) &&
 	test "$(msgid_of "$first")" = "$(msgid_of "$(last_to thera@clinic.example)")" &&
-	CONFIDANT_NOW=2026-03-02T12:00:00Z confidant flush && test "$(to_count thera@clinic.example)" = 4
+	CONFIDANT_NOW=2026-03-02T12:00:00Z confidant flush && test "$(to_count thera@clinic.example)" = $((before + 2))
 '
 
 test_expect_success 'confidant reply: from stdin, stored as out and sent to the client' '

@@ -195,6 +195,45 @@ test_expect_success 'the contrib phrase list is the built-in one, and works as a
 	confidant config urgent_phrases_file ""
 '
 
+test_expect_success 'an urgent entry joining an open commitment still brings the crisis resources' '
+	compose_entry bob bob@client.example "Again" "I feel like I want to die tonight." j1@client.example >j1.eml &&
+	before=$(to_count bob@client.example) &&
+	CONFIDANT_NOW=2026-03-10T21:00:00Z confidant deliver <j1.eml &&
+	test "$(to_count bob@client.example)" = $((before + 1)) &&
+	decrypt_as bob "$(last_to bob@client.example)" >crisis &&
+	grep -q "crisis line" crisis && ! grep -q "want to die" crisis
+'
+
+test_expect_success 'a phrases file with CRLF line ends works' '
+	printf "# list\r\nsuicidal\r\n" >crlf.txt &&
+	confidant config urgent_phrases_file "$TRASH/crlf.txt" &&
+	echo done | CONFIDANT_NOW=2026-03-10T21:30:00Z confidant reply carol >/dev/null &&
+	compose_entry carol carol@client.example "CRLF" "I feel suicidal today." k1@client.example >k1.eml &&
+	CONFIDANT_NOW=2026-03-10T21:40:00Z confidant deliver <k1.eml &&
+	confidant queue --json | jq_py "[q[\"urgent\"] for q in d if q[\"client\"] == \"carol\"][0]" >u &&
+	echo True >expect && test_cmp expect u &&
+	confidant config urgent_phrases_file ""
+'
+
+test_expect_success 'two remind runs at once send one digest' '
+	compose_entry carol carol@client.example "Par" "parallel" p1@client.example >p1.eml &&
+	echo done | CONFIDANT_NOW=2026-03-11T08:00:00Z confidant reply carol >/dev/null &&
+	CONFIDANT_NOW=2026-03-12T09:00:00Z confidant deliver <p1.eml &&
+	before=$(to_count thera@clinic.example) &&
+	{ confidant remind --at "2026-03-13 08:30" >r1 & confidant remind --at "2026-03-13 08:30" >r2 & wait; } &&
+	test "$(to_count thera@clinic.example)" = $((before + 1))
+'
+
+test_expect_success 'a configuration error during delivery is temporary, never a bounce' '
+	confidant config escalation_key 0000000000000000000000000000000000000000 &&
+	compose_entry alice alice@client.example "Cfg" "I want to die." cfg1@client.example >cfg1.eml &&
+	test_expect_code 75 env CONFIDANT_NOW=2026-03-12T10:00:00Z "$CONFIDANT" deliver <cfg1.eml &&
+	! confidant journal alice --json | grep -q cfg1@client.example &&
+	confidant config escalation_key "" &&
+	CONFIDANT_NOW=2026-03-12T10:00:00Z confidant deliver <cfg1.eml &&
+	confidant journal alice --json | grep -q cfg1@client.example
+'
+
 test_expect_success 'away with cover: the colleague is notified, due from, and may reply' '
 	confidant reply alice </dev/null >/dev/null 2>&1 ; echo "ok" | CONFIDANT_NOW=2026-03-11T08:00:00Z confidant reply alice >/dev/null &&
 	confidant therapist away thera --from "2026-03-16 00:00" --until "2026-03-21 00:00" --cover other &&

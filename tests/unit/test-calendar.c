@@ -101,6 +101,9 @@ int main(void)
 	ok(cal_parse_hours("Mon-Fri 9-17", &c, why, sizeof why) < 0, "bad hours are refused: %s", why);
 	ok(cal_parse_hours("Xyz 09:00-17:00", &c, why, sizeof why) < 0, "an unknown day is refused");
 	ok(cal_parse_hours("Mon 17:00-09:00", &c, why, sizeof why) < 0, "an end before the start is refused");
+	ok(cal_parse_hours("Mon-Fri 09:00-17:00; Mon 09:00-17:00", &c, why, sizeof why) < 0,
+	   "overlapping hours are refused: %s", why);
+	ok(cal_parse_hours("Mon 09:00-12:00, 12:00-17:00", &c, why, sizeof why) == 0, "touching spans are fine");
 	ok(cal_parse_commitment("1 business day", &s) == 0 && s.business, "business day");
 	ok(cal_parse_commitment("3 business hours", &s) == 0 && s.business && s.minutes == 180, "business hours");
 	ok(cal_parse_commitment("1 hours", &s) == 0 && !s.business && s.minutes == 60, "wall-clock hours");

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "util.h"
+#include "transport.h"
 #include "unit.h"
 
 int main(void)
@@ -61,5 +62,9 @@ int main(void)
 	ok(str_is_handle("alice") && str_is_handle("c-17.b_2"), "handles");
 	ok(!str_is_handle("Alice") && !str_is_handle("-a") && !str_is_handle("") &&
 	   !str_is_handle("a b") && !str_is_handle("a/b"), "not handles");
+	ok(host_is_loopback("127.0.0.1") && host_is_loopback("127.1.2.3") && host_is_loopback("localhost") &&
+	   host_is_loopback("::1"), "loopback addresses");
+	ok(!host_is_loopback("127.evil.example") && !host_is_loopback("mail.example.org") &&
+	   !host_is_loopback("10.0.0.1"), "names that only look like loopback are not");
 	return unit_done();
 }
