@@ -128,8 +128,10 @@ int cmd_stats(struct ctx *ctx, int argc, char **argv)
 			on_time += m <= d;
 			met++;
 		}
-		qsort(wall, met, sizeof *wall, cmp_long);
-		qsort(biz, met, sizeof *biz, cmp_long);
+		if (met) {
+			qsort(wall, met, sizeof *wall, cmp_long);
+			qsort(biz, met, sizeof *biz, cmp_long);
+		}
 		if (json) {
 			printf("%s{\"therapist\":", n ? "," : "");
 			json_str(stdout, (const char *)sqlite3_column_text(tl, 1));
