@@ -31,6 +31,17 @@ step "1. A new practice, with a key generated for it"
 "$confidant" init --address practice@clinic.example --generate-key --name "Demo Practice" |
 	sed 's/^/   practice key: /'
 
+# Mail the practice sends is caught in a folder here instead of a real MTA.
+mkdir -p "$demo/sent"
+cat >"$demo/sendmail" <<SH
+#!/bin/sh
+n=\$(ls "$demo/sent" | wc -l)
+cat >"$demo/sent/\$((n + 1)).eml"
+SH
+chmod +x "$demo/sendmail"
+"$confidant" config sendmail "$demo/sendmail -oi -t"
+"$confidant" config timezone Europe/Berlin
+
 step "2. A therapist and a client register their keys"
 person dana dana@clinic.example
 person robin robin@client.example
@@ -69,13 +80,31 @@ sed -e 's/week3@client.example/forged@elsewhere.example/' -e '/^-----BEGIN PGP M
 "$confidant" deliver <"$demo/forged.eml"
 echo "   deliver exited $? (0: accepted for quarantine, never bounced)"
 
-step "5. The journal of robin"
+step "5. The therapist was notified; the reply is due by her calendar"
+for f in "$demo"/sent/*.eml; do
+	printf '   sent to %s: Subject: %s (encrypted PGP/MIME)\n' \
+		"$(sed -n 's/^To: //p' "$f" | tr -d '\r' | head -n 1)" \
+		"$(sed -n 's/^Subject: //p' "$f" | tr -d '\r' | head -n 1)"
+done
+"$confidant" queue | sed 's/^/   /'
+
+step "6. The therapist answers; the reply is relayed to the client, encrypted"
+echo "Well done. Try it once more before our next session." |
+	"$confidant" reply robin | sed 's/^/   /'
+last=$(ls "$demo"/sent/*.eml | sort -V | tail -n 1)
+echo "   robin decrypts what arrived:"
+tr -d '\r' <"$last" | sed -n '/^-----BEGIN PGP MESSAGE/,/^-----END PGP MESSAGE/p' |
+	GNUPGHOME=$demo/g/robin gpg --batch --quiet --decrypt 2>/dev/null |
+	sed -n '/^Content-Transfer-Encoding/,$p' | sed '1,2d' | grep -v '^--' | sed 's/^/     | /'
+"$confidant" queue | sed 's/^/   /'
+
+step "7. The journal of robin"
 "$confidant" journal robin | sed 's/^/   /'
 
-step "6. The quarantine"
+step "8. The quarantine"
 "$confidant" quarantine list | sed 's/^/   /'
 
-step "7. Nothing of the entry is at rest in the clear"
+step "9. Nothing of the entry is at rest in the clear"
 if grep -rq --exclude-dir=gnupg "breathing exercise" "$CONFIDANT_HOME"; then
 	echo "   FOUND plaintext at rest"; exit 1
 fi
