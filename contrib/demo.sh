@@ -81,11 +81,11 @@ sed -e 's/week3@client.example/forged@elsewhere.example/' -e '/^-----BEGIN PGP M
 echo "   deliver exited $? (0: accepted for quarantine, never bounced)"
 
 step "5. The therapist was notified; the reply is due by her calendar"
-for f in "$demo"/sent/*.eml; do
-	printf '   sent to %s: Subject: %s (encrypted PGP/MIME)\n' \
-		"$(sed -n 's/^To: //p' "$f" | tr -d '\r' | head -n 1)" \
-		"$(sed -n 's/^Subject: //p' "$f" | tr -d '\r' | head -n 1)"
-done
+"$confidant" outbox --all --json | python3 -c '
+import json, sys
+for o in json.load(sys.stdin):
+    print("   %-12s to %-24s %s (outer Subject \"...\", encrypted PGP/MIME)" % (o["kind"], o["recipient"], o["state"]))
+'
 "$confidant" queue | sed 's/^/   /'
 
 step "6. The therapist answers; the reply is relayed to the client, encrypted"
