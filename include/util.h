@@ -16,6 +16,9 @@
  */
 int time_parse_iso(const char *s, time_t *out);
 
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
+long days_from_civil(int y, int m, int d);
+
 /* Formats t as YYYY-MM-DDTHH:MM:SSZ into out (at least 21 bytes). */
 void time_format_iso(time_t t, char *out, size_t n);
 

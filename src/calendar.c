@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "calendar.h"
+#include "util.h"
 
 /* Sets TZ for a conversion and puts the old value back afterwards. */
 struct tzswitch {
@@ -111,7 +112,6 @@ int cal_parse_time(const char *tz, const char *s, time_t *out)
 {
 	const char *p = s;
 	int y, mo, d, h, mi, sec = 0;
-	extern int time_parse_iso(const char *, time_t *);
 
 	if (time_parse_iso(s, out) == 0)
 		return 0;
@@ -314,17 +314,8 @@ static int is_holiday(const struct calendar *c, long ymd)
 	return 0;
 }
 
-/* Civil date arithmetic (proleptic Gregorian), for walking local days. */
-static long days_from_civil(long y, int m, int d)
-{
-	y -= m <= 2;
-	long era = (y >= 0 ? y : y - 399) / 400;
-	long yoe = y - era * 400;
-	long doy = (153L * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
+/* Civil date arithmetic (proleptic Gregorian), for walking local days;
+ * days_from_civil() is in util.c. */
 static void civil_from_days(long z, int *y, int *m, int *d)
 {
 	z += 719468;

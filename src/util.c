@@ -24,8 +24,7 @@ static int parse_digits(const char **p, int n, int *out)
 	return 0;
 }
 
-/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
-static long days_from_civil(int y, int m, int d)
+long days_from_civil(int y, int m, int d)
 {
 	y -= m <= 2;
 	long era = (y >= 0 ? y : y - 399) / 400;
