@@ -119,10 +119,15 @@ enum cf_status crypto_open(struct ctx *ctx, const char *gnupghome, int interacti
 	struct crypto *c;
 	enum cf_status st;
 
+	/*
+	 * gpgme, on first use, asks gpgconf where everything is and runs
+	 * every engine (gpg, gpgsm, gpgconf) with --version: seven processes
+	 * before any work.  Naming gpgconf's place up front, and checking only
+	 * the OpenPGP engine when a context is made, leaves one.
+	 */
+	gpgme_set_global_flag("disable-gpgconf", "1");
 	if (gpgme_check_version("1.18.0") == NULL)
 		return ctx_error(ctx, CF_ERR_CONFIG, "gpgme is older than 1.18.0");
-	if (gpgme_engine_check_version(GPGME_PROTOCOL_OpenPGP))
-		return ctx_error(ctx, CF_ERR_TEMP, "cannot run gpg: is the gnupg package installed?");
 	c = calloc(1, sizeof *c);
 	if (c == NULL || (c->home = strdup(gnupghome)) == NULL) {
 		free(c);
@@ -407,6 +412,42 @@ out:
 	return st;
 }
 
+/*
+ * One public key by fingerprint, listed on our own context: gpgme_get_key
+ * makes a context of its own, and with it one more "gpg --version".
+ */
+static gpgme_error_t list_one_key(gpgme_ctx_t g, const char *fpr, gpgme_key_t *out)
+{
+	gpgme_key_t key = NULL, extra = NULL;
+	gpgme_error_t err;
+
+	*out = NULL;
+	err = gpgme_op_keylist_start(g, fpr, 0);
+	if (!err)
+		err = gpgme_op_keylist_next(g, &key);
+	if (!err && gpgme_op_keylist_next(g, &extra) == 0) {
+		/* A fingerprint names one key; two means something is wrong. */
+		gpgme_key_unref(extra);
+		gpgme_key_unref(key);
+		key = NULL;
+		err = gpg_error(GPG_ERR_AMBIGUOUS_NAME);
+	}
+	gpgme_op_keylist_end(g);
+	if (!err && (key->subkeys == NULL || strcasecmp(key->subkeys->fpr, fpr) != 0)) {
+		/* The pattern matched a subkey or a user ID: not the key asked for. */
+		int match = 0;
+		for (gpgme_subkey_t sk = key->subkeys; sk; sk = sk->next)
+			match |= strcasecmp(sk->fpr, fpr) == 0;
+		if (!match) {
+			gpgme_key_unref(key);
+			key = NULL;
+			err = gpg_error(GPG_ERR_EOF);
+		}
+	}
+	*out = key;
+	return err;
+}
+
 /* A public key by fingerprint, from the cache or the keyring (a new reference). */
 static gpgme_error_t key_by_fpr(struct crypto *c, const char *fpr, gpgme_key_t *out)
 {
@@ -419,7 +460,7 @@ static gpgme_error_t key_by_fpr(struct crypto *c, const char *fpr, gpgme_key_t *
 			return 0;
 		}
 	}
-	err = gpgme_get_key(c->gctx, fpr, out, 0);
+	err = list_one_key(c->gctx, fpr, out);
 	if (!err && c->nkeys < KEY_CACHE) {
 		gpgme_key_ref(*out);
 		c->keys[c->nkeys++] = *out;
