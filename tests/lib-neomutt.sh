@@ -68,6 +68,37 @@ EOF
 #   -t ADDR       To: ADDR instead of the practice address
 #   -P            write protected headers ($crypt_protected_headers_write),
 #                 so the real subject travels only inside the encryption
+# neomutt_crypto_rc TMPDIR SIGNER-FPR RECIPIENT-FPR RECIPIENT PROTECT: the
+# neomuttrc lines both composing and replying share: character sets, no
+# caches, gpgme signing and encryption by default, the signer's key, and the
+# recipient's key pinned (no search by address, no key menu).
+neomutt_crypto_rc() {
+	cat <<RC
+set charset="utf-8"
+set send_charset="utf-8"
+set header_cache=""
+set message_cachedir=""
+set tmpdir="$1"
+set crypt_use_gpgme=yes
+set crypt_autosign=yes
+set crypt_autoencrypt=yes
+set crypt_replysign=yes
+set crypt_replyencrypt=yes
+set crypt_autopgp=yes
+set crypt_autosmime=no
+set smime_is_default=no
+set pgp_sign_as="$2"
+set pgp_default_key="$2"
+set pgp_self_encrypt=yes
+set crypt_confirmhook=no
+crypt-hook "$4" "$3"
+set crypt_protected_headers_write=$5
+set autocrypt=no
+set pgp_timeout=0
+set sleep_time=0
+RC
+}
+
 neomutt_compose() {
 	nm_atts="" nm_irt="" nm_refs="" nm_to=$NEOMUTT_TO nm_protect=no
 	OPTIND=1
@@ -148,29 +179,7 @@ set abort_unmodified=no
 set abort_nosubject=no
 set abort_noattach=no
 set fast_reply=yes
-set charset="utf-8"
-set send_charset="utf-8"
-set header_cache=""
-set message_cachedir=""
-set tmpdir="$nm_w"
-set crypt_use_gpgme=yes
-set crypt_autosign=yes
-set crypt_autoencrypt=yes
-set crypt_replysign=yes
-set crypt_replyencrypt=yes
-set crypt_autopgp=yes
-set crypt_autosmime=no
-set smime_is_default=no
-set pgp_sign_as="$nm_fpr"
-set pgp_default_key="$nm_fpr"
-set pgp_self_encrypt=yes
-set crypt_confirmhook=no
-# The recipient key is pinned: no search by address, no key menu.
-crypt-hook "$nm_to" "$nm_pfpr"
-set crypt_protected_headers_write=$nm_protect
-set autocrypt=no
-set pgp_timeout=0
-set sleep_time=0
+$(neomutt_crypto_rc "$nm_w" "$nm_fpr" "$nm_pfpr" "$nm_to" "$nm_protect")
 EOF
 
 	{
@@ -525,32 +534,11 @@ set sig_dashes=no
 set abort_unmodified=no
 set abort_nosubject=no
 set abort_noattach=no
-set charset="utf-8"
-set send_charset="utf-8"
-set header_cache=""
-set message_cachedir=""
-set tmpdir="$ns_w"
 set help=yes
 set wait_key=no
-set crypt_use_gpgme=yes
 set crypt_verify_sig=yes
 set crypt_protected_headers_read=yes
-set crypt_autosign=yes
-set crypt_autoencrypt=yes
-set crypt_replysign=yes
-set crypt_replyencrypt=yes
-set crypt_autopgp=yes
-set crypt_autosmime=no
-set smime_is_default=no
-set pgp_sign_as="$ns_fpr"
-set pgp_default_key="$ns_fpr"
-set pgp_self_encrypt=yes
-set crypt_confirmhook=no
-crypt-hook "$NEOMUTT_TO" "$ns_pfpr"
-set crypt_protected_headers_write=$ns_protect
-set autocrypt=no
-set pgp_timeout=0
-set sleep_time=0
+$(neomutt_crypto_rc "$ns_w" "$ns_fpr" "$ns_pfpr" "$NEOMUTT_TO" "$ns_protect")
 EOF
 
 	{
