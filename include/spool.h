@@ -30,6 +30,10 @@ enum cf_status spool_claim(struct ctx *ctx, const char *name, int *lockfd, struc
 /* Removes a processed file (and syncs the directory) and drops the lock. */
 enum cf_status spool_remove(struct ctx *ctx, const char *name, int lockfd);
 
+/* Removes a spool file that was not processed (the MTA keeps the message
+ * and will retry); the caller no longer holds its lock. */
+void spool_discard(struct ctx *ctx, const char *name);
+
 /* Drops the lock without removing the file. */
 void spool_release(int lockfd);
 

@@ -28,6 +28,10 @@ void time_format_iso(time_t t, char *out, size_t n);
  */
 char *str_sanitize(const char *s);
 
+/* The same for n bytes of text shown as text: line breaks and tabs stay
+ * (CRLF becomes LF); NUL bytes become '?' too. */
+char *str_sanitize_text(const char *s, size_t n);
+
 /* Length of the valid UTF-8 sequence at p (n bytes available), or 0. */
 size_t utf8_seq_len(const unsigned char *p, size_t n);
 

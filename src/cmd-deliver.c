@@ -143,12 +143,9 @@ static enum cf_status deliver_stdin(struct ctx *ctx)
 	ctx_crash_point(ctx, "after-spool");
 	st = finish(ctx, name, lockfd, raw.data, raw.len);
 	lockfd = -1;
-	if (st != CF_OK) {
+	if (st != CF_OK)
 		/* The MTA keeps the message and retries; our copy would only linger. */
-		char path[4096];
-		snprintf(path, sizeof path, "%s/spool/new/%s", ctx->home, name);
-		unlink(path);
-	}
+		spool_discard(ctx, name);
 out:
 	spool_release(lockfd);
 	if (raw.data)

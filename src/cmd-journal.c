@@ -62,17 +62,13 @@ static void print_text_entry(sqlite3_stmt *st, const struct facts *f, const long
 {
 	long long thread = (long long)sqlite3_column_int64(st, 1);
 	char *subject = str_sanitize(f->subject ? f->subject : "");
-	char *body = f->body ? str_sanitize(f->body) : NULL;
+	char *body = f->body ? str_sanitize_text(f->body, strlen(f->body)) : NULL;
 
 	if (thread != *last_thread)
 		printf("%s=== thread %lld ===\n", *last_thread ? "\n" : "", thread);
 	*last_thread = thread;
 	printf("\n--- entry %lld (%s) %s\nSubject: %s\n\n", (long long)sqlite3_column_int64(st, 0),
 	       sqlite3_column_text(st, 2), sqlite3_column_text(st, 4), subject ? subject : "");
-	/* Keep the line breaks of the text, and only those. */
-	for (char *p = body; p && *p; p++)
-		if (*p == '?' && f->body[p - body] == '\n')
-			*p = '\n';
 	printf("%s\n", body ? body : "");
 	for (size_t i = 0; i < f->natts; i++) {
 		char *fn = str_sanitize(f->atts[i].filename);

@@ -134,18 +134,11 @@ static int q_show(struct ctx *ctx, long long id, int json)
 	} else {
 		print_row_text(st);
 		printf("\n");
-		/* The message is untrusted: every line is made safe for the terminal. */
-		char *p = raw.data, *end = raw.data + raw.len;
-		while (p && p < end) {
-			char *nl = memchr(p, '\n', (size_t)(end - p));
-			size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-			if (n && p[n - 1] == '\r')
-				n--;
-			char *line = strndup(p, n), *safe = line ? str_sanitize(line) : NULL;
-			printf("%s\n", safe ? safe : "");
-			free(line);
+		/* The message is untrusted: made safe for the terminal, lines kept. */
+		if (raw.data) {
+			char *safe = str_sanitize_text(raw.data, raw.len);
+			printf("%s%s", safe ? safe : "", safe && *safe && safe[strlen(safe) - 1] != '\n' ? "\n" : "");
 			free(safe);
-			p = nl ? nl + 1 : end;
 		}
 		if (raw.data == NULL)
 			printf("(the message itself was dropped)\n");

@@ -213,7 +213,7 @@ enum cf_status outbox_flush(struct ctx *ctx, int64_t only_id, struct flush_stats
 	memset(stats, 0, sizeof *stats);
 	time_format_iso(ctx->now - stale_claim(ctx), stale, sizeof stale);
 	s = exec_id(ctx, "UPDATE outbox SET state = 'queued' WHERE state = 'sending' AND claimed_at < ?2 "
-		    "AND ?1 >= 0", 0, stale, NULL, NULL);
+		    "", 0, stale, NULL, NULL);
 	if (s == CF_OK)
 		s = revive_held(ctx, only_id, stats);
 	if (s == CF_OK)

@@ -121,6 +121,14 @@ enum cf_status spool_remove(struct ctx *ctx, const char *name, int lockfd)
 	return st;
 }
 
+void spool_discard(struct ctx *ctx, const char *name)
+{
+	char path[4096];
+
+	spool_path(ctx, "new", name, path, sizeof path);
+	unlink(path);
+}
+
 void spool_release(int lockfd)
 {
 	if (lockfd >= 0)

@@ -117,9 +117,14 @@ size_t utf8_seq_len(const unsigned char *p, size_t n)
 	return len;
 }
 
-char *str_sanitize(const char *s)
+/*
+ * Copies n bytes of s with control characters, DEL, C1 controls and
+ * invalid UTF-8 replaced by '?'; with keep_lines, line breaks (LF, and a
+ * CR before one) and tabs stay, as text shown as text.
+ */
+static char *sanitize(const char *s, size_t n, int keep_lines)
 {
-	size_t n = strlen(s), i = 0, o = 0;
+	size_t i = 0, o = 0;
 	char *out = malloc(n + 1);
 
 	if (out == NULL)
@@ -128,6 +133,15 @@ char *str_sanitize(const char *s)
 		const unsigned char *p = (const unsigned char *)s + i;
 		size_t l = utf8_seq_len(p, n - i);
 
+		if (keep_lines && (*p == '\n' || *p == '\t')) {
+			out[o++] = (char)*p;
+			i++;
+			continue;
+		}
+		if (keep_lines && *p == '\r' && i + 1 < n && p[1] == '\n') {
+			i++;
+			continue;
+		}
 		/* C1 controls (U+0080..U+009F, 0xC2 0x80..0x9F) are as dangerous
 		 * on a terminal as C0 ones. */
 		if (l == 0 || (l == 1 && (*p < 0x20 || *p == 0x7f)) ||
@@ -142,6 +156,16 @@ char *str_sanitize(const char *s)
 	}
 	out[o] = '\0';
 	return out;
+}
+
+char *str_sanitize(const char *s)
+{
+	return sanitize(s, strlen(s), 0);
+}
+
+char *str_sanitize_text(const char *s, size_t n)
+{
+	return sanitize(s, n, 1);
 }
 
 char *str_lower(char *s)

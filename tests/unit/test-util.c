@@ -55,6 +55,12 @@ int main(void)
 	is_str(z, "Gr\xc3\xbc\xc3\x9f", "valid UTF-8 is kept");
 	free(z);
 
+	z = str_sanitize_text("line one\r\n\tline\x1b[2J two\n", 24);
+	is_str(z, "line one\n\tline?[2J two\n", "text keeps its line breaks and tabs, not escapes");
+	free(z);
+	z = str_sanitize_text("a\0b", 3);
+	is_str(z, "a?b", "a NUL in text is replaced");
+	free(z);
 	ok(str_is_address("alice@client.example"), "an address");
 	ok(!str_is_address("alice"), "no @");
 	ok(!str_is_address("a b@x.example"), "a space");
