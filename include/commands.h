@@ -12,6 +12,7 @@ enum {
 	NEED_DB_RW = 1 << 3,      /* open the database read-write */
 	NEED_CRYPTO = 1 << 4,     /* open the GnuPG context (interactive) */
 	NEED_CRYPTO_MDA = 1 << 5, /* open the GnuPG context, never asking */
+	NOT_ROOT = 1 << 6,        /* the MDA: refuse root; every failure is temporary */
 };
 
 struct command {

@@ -23,6 +23,13 @@ const char *home_path(const struct ctx *ctx, const char *sub, char *out, size_t 
 enum cf_status home_create(struct ctx *ctx, const char *address, const char *name,
 			   const char *key_file, char *fpr_out, size_t fpr_len);
 
+/*
+ * Checks an existing home before anything reads it: it and what it holds
+ * are private to one user (mode 0700/0600), and that user is the caller;
+ * root is switched to the owner.  Errors say which file and how to fix it.
+ */
+enum cf_status home_check(struct ctx *ctx);
+
 enum cf_status home_load_config(struct ctx *ctx);
 enum cf_status home_open_db(struct ctx *ctx, int readwrite);
 enum cf_status home_open_crypto(struct ctx *ctx, int interactive);

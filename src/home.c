@@ -1,5 +1,7 @@
 /* home.c: the practice home. */
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,6 +131,77 @@ out:
 	}
 	buf_release(&key);
 	umask(old_umask);
+	return st;
+}
+
+/* One thing in the home (sub, or the home itself when NULL) that others
+ * must not reach: name it and the fix. */
+static enum cf_status check_private(struct ctx *ctx, const char *sub, int must_exist)
+{
+	char p[4096];
+	struct stat sb;
+
+	if (sub)
+		home_path(ctx, sub, p, sizeof p);
+	else
+		snprintf(p, sizeof p, "%s", ctx->home);
+	if (stat(p, &sb) < 0) {
+		if (errno == ENOENT && !must_exist)
+			return CF_OK;
+		return ctx_error(ctx, CF_ERR_CONFIG, "cannot use '%s': %s", p, strerror(errno));
+	}
+	if (sb.st_mode & 077)
+		return ctx_error(ctx, CF_ERR_CONFIG, "'%s' is open to other users (mode %04o); it holds "
+				 "keys or records, so Confidant will not use it: run 'chmod %s %s'", p,
+				 (unsigned)(sb.st_mode & 07777), S_ISDIR(sb.st_mode) ? "700" : "600", p);
+	return CF_OK;
+}
+
+/*
+ * Root working in a home that belongs to the practice user would leave
+ * root-owned files (a database journal, a spool file, an agent socket)
+ * that the MDA then cannot open; so root becomes the owner first, as
+ * procmail and dovecot-lda do.  Anyone else must be the owner.
+ */
+static enum cf_status become_owner(struct ctx *ctx, const struct stat *home)
+{
+	struct passwd *pw;
+
+	if (home->st_uid == geteuid())
+		return CF_OK;
+	pw = getpwuid(home->st_uid);
+	if (geteuid() != 0)
+		return ctx_error(ctx, CF_ERR_CONFIG, "practice home '%s' belongs to %s (uid %u), not to "
+				 "you: run Confidant as that user (for example 'sudo -u %s confidant ...')",
+				 ctx->home, pw ? pw->pw_name : "another user", (unsigned)home->st_uid,
+				 pw ? pw->pw_name : "OWNER");
+	if ((pw ? initgroups(pw->pw_name, home->st_gid) : setgroups(0, NULL)) < 0 ||
+	    setgid(home->st_gid) < 0 || setuid(home->st_uid) < 0)
+		return ctx_error(ctx, CF_ERR_CONFIG, "cannot switch to the owner (uid %u) of practice "
+				 "home '%s': %s", (unsigned)home->st_uid, ctx->home, strerror(errno));
+	return CF_OK;
+}
+
+enum cf_status home_check(struct ctx *ctx)
+{
+	static const char *const private[] = { "confidant.db", "confidant.db-wal", "confidant.db-shm",
+					       "gnupg", "spool", "tmp", NULL };
+	struct stat sb;
+	enum cf_status st;
+
+	if (stat(ctx->home, &sb) < 0)
+		return ctx_error(ctx, CF_ERR_CONFIG, "no practice home at '%s': %s (create one with "
+				 "'confidant init', or choose one with -H DIR or CONFIDANT_HOME)", ctx->home,
+				 strerror(errno));
+	if (!S_ISDIR(sb.st_mode))
+		return ctx_error(ctx, CF_ERR_CONFIG, "practice home '%s' is not a directory", ctx->home);
+	st = become_owner(ctx, &sb);
+	if (st == CF_OK)
+		st = check_private(ctx, NULL, 1);
+	if (st == CF_OK)
+		st = check_private(ctx, "confidant.conf", 0);
+	for (size_t i = 0; st == CF_OK && private[i]; i++)
+		st = check_private(ctx, private[i], 0);
 	return st;
 }
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 #include "config.h"
 #include "crypto.h"
 #include "home.h"
+#include "log.h"
 #include "store.h"
 #include "util.h"
 
@@ -39,7 +41,7 @@ const struct command commands[] = {
 	  "add HANDLE --email ADDR --key FILE --therapist HANDLE [--commitment SPEC] [--timezone TZ] | "
 	  "set HANDLE [--commitment SPEC] [--timezone TZ] | list [--json] | show HANDLE [--json]",
 	  "register and list clients" },
-	{ "deliver", cmd_deliver, NEED_HOME | NEED_CONFIG | NEED_DB_RW | NEED_CRYPTO_MDA,
+	{ "deliver", cmd_deliver, NEED_HOME | NEED_CONFIG | NEED_DB_RW | NEED_CRYPTO_MDA | NOT_ROOT,
 	  "[--retry]",
 	  "the MDA: take one message on stdin into a journal or quarantine" },
 	{ "journal", cmd_journal, NEED_HOME | NEED_CONFIG | NEED_DB_RO | NEED_CRYPTO,
@@ -154,6 +156,21 @@ static int wants_help(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * The MDA parses mail from anyone: it never does that with root's power.
+ * The refusal is a temporary failure, so the MTA keeps the message while
+ * the admin fixes the user the MTA runs us as.
+ */
+static int refuse_root(const char *name)
+{
+	log_open_syslog();
+	log_error("refusing to run '%s' as root; the MTA keeps the message", name);
+	fprintf(stderr, "confidant: refusing to run '%s' as root: run it as the user that owns the "
+		"practice home (Postfix pipe(8) user=, or procmail/maildrop/dovecot running as that "
+		"user); the message stays with the MTA (exit %d)\n", name, EX_TEMPFAIL);
+	return EX_TEMPFAIL;
+}
+
 static enum cf_status setup(struct ctx *ctx, const struct command *c, const char *home_opt)
 {
 	enum cf_status st = CF_OK;
@@ -165,6 +182,8 @@ static enum cf_status setup(struct ctx *ctx, const struct command *c, const char
 				 "(like 2026-03-02T15:00:00Z)", now);
 	if (c->needs & NEED_HOME)
 		st = home_resolve(ctx, home_opt);
+	if (st == CF_OK && (c->needs & NEED_CONFIG))
+		st = home_check(ctx);
 	if (st == CF_OK && (c->needs & NEED_CONFIG))
 		st = home_load_config(ctx);
 	if (st == CF_OK && (c->needs & (NEED_DB_RO | NEED_DB_RW)))
@@ -218,7 +237,14 @@ int main(int argc, char **argv)
 	argv += optind;
 	if (wants_help(argc, argv))
 		return cmd_help(c->name);
+	/* Files made now are the practice's alone (attachments written out too). */
+	umask(077);
+	if ((c->needs & NOT_ROOT) && (getuid() == 0 || geteuid() == 0))
+		return refuse_root(c->name);
 	st = setup(&ctx, c, home_opt);
+	/* The MDA's message stays with the MTA whatever is wrong with the home. */
+	if (st != CF_OK && st != CF_ERR_USAGE && (c->needs & NOT_ROOT))
+		st = CF_ERR_TEMP;
 	if (st != CF_OK) {
 		rc = cmd_fail(&ctx, st);
 		teardown(&ctx);

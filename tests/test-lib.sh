@@ -18,6 +18,57 @@ CONFIDANT=${CONFIDANT:-$TEST_BUILDDIR/src/confidant}
 INTEROP_DIR=${INTEROP_DIR:-$TEST_SRCDIR/../shared/interop/thunderbird}
 export CONFIDANT TEST_DIR TEST_SRCDIR INTEROP_DIR
 
+# Confidant refuses to deliver as root, and root would pass every
+# permission check a test makes; so a script started as root runs itself
+# again as an unprivileged user unless it sets TEST_NEEDS_ROOT (the
+# end-to-end and fault tests, which then drop privileges where the MTA
+# would).  When that user cannot reach this tree (a checkout under /root),
+# what the tests use is copied somewhere it can.
+TEST_USER=${TEST_USER:-cftest}
+test_user_ensure() {
+	id "$TEST_USER" >/dev/null 2>&1 ||
+	useradd -r -M -d /nonexistent -s /usr/sbin/nologin "$TEST_USER" >/dev/null 2>&1 ||
+	id "$TEST_USER" >/dev/null 2>&1
+}
+test_user_can_reach_() {
+	setpriv --reuid="$TEST_USER" --regid="$TEST_USER" --clear-groups \
+		sh -c 'test -r "$1" && test -x "$2" && test -r "$3" && { test -z "$4" || test -r "$4"; }' \
+		_ "$1" "$CONFIDANT" "$TEST_DIR/test-lib.sh" \
+		"$( [ -d "$INTEROP_DIR" ] && echo "$INTEROP_DIR/." )"
+}
+# Copies the scripts, the contrib files they read, the built programs and
+# the interop mail into a directory the test user can read.
+test_stage_tree_() {
+	stage=$(mktemp -d /tmp/cf-stage.XXXXXX) || return 1
+	{ mkdir -p "$stage/tests" "$stage/src" "$stage/contrib" "$stage/interop" &&
+	cp -R "$TEST_DIR/." "$stage/tests/" &&
+	cp -R "$TEST_SRCDIR/contrib/." "$stage/contrib/" &&
+	cp "$CONFIDANT" "$stage/src/confidant" &&
+	{ [ ! -f "$TEST_BUILDDIR/tests/shim-syslog.so" ] ||
+	  cp "$TEST_BUILDDIR/tests/shim-syslog.so" "$stage/tests/"; } &&
+	{ [ ! -d "$INTEROP_DIR" ] || cp -R "$INTEROP_DIR/." "$stage/interop/"; }; } &&
+	chown -R "$TEST_USER:" "$stage" || { rm -rf "$stage"; return 1; }
+	echo "$stage"
+}
+if [ "$(id -u)" = 0 ] && [ -z "${TEST_NEEDS_ROOT:-}" ] && command -v setpriv >/dev/null 2>&1 &&
+   test_user_ensure; then
+	test_script=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
+	test_shell=sh
+	[ -z "${BASH_VERSION:-}" ] || test_shell=bash
+	if ! test_user_can_reach_ "$test_script"; then
+		stage=$(test_stage_tree_) || { echo "Bail out! cannot stage the tests for $TEST_USER"; exit 1; }
+		test_script=$stage/tests/$(basename "$0")
+		TEST_SRCDIR=$stage TEST_DIR=$stage/tests TEST_BUILDDIR=$stage
+		CONFIDANT=$stage/src/confidant INTEROP_DIR=$stage/interop
+		export TEST_STAGE=$stage
+	fi
+	export TEST_SRCDIR TEST_DIR TEST_BUILDDIR CONFIDANT INTEROP_DIR
+	srcdir=$TEST_SRCDIR abs_top_builddir=$TEST_BUILDDIR
+	export srcdir abs_top_builddir
+	cd /tmp && exec setpriv --reuid="$TEST_USER" --regid="$TEST_USER" --clear-groups \
+		"$test_shell" "$test_script" "$@"
+fi
+
 LANG=C.UTF-8
 LC_ALL=C.UTF-8
 TZ=UTC
@@ -51,6 +102,7 @@ test_cleanup_all() {
 	done
 	if [ "${TEST_KEEP_TRASH:-}" = "" ] && [ "$test_failed" = 0 ]; then
 		rm -rf "$TRASH"
+		[ -z "${TEST_STAGE:-}" ] || rm -rf "$TEST_STAGE"
 	else
 		echo "# trash kept in $TRASH"
 	fi
