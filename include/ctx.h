@@ -17,6 +17,7 @@ struct ctx {
 	struct crypto *crypto;   /* the practice's GnuPG context, once opened */
 	time_t now;              /* CONFIDANT_NOW, else the clock at start */
 	int crash_step;          /* fault injection: see ctx_crash_point() */
+	char user[96];           /* who runs this, for the audit trail */
 	char errmsg[1024];       /* the last error, for the command to print */
 };
 

@@ -8,11 +8,35 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "commands.h"
 #include "crypto.h"
 #include "record.h"
 #include "store.h"
 #include "util.h"
+
+/* The read goes on the record, under the journal it belongs to, first. */
+static enum cf_status audit_attachment(struct ctx *ctx, long long id)
+{
+	sqlite3_stmt *st = NULL;
+	char handle[64] = "", msgid[256] = "", detail[48];
+	enum cf_status s;
+
+	s = store_prepare(ctx, "SELECT c.handle, e.message_id FROM attachments a JOIN entries e "
+			  "ON e.id = a.entry_id JOIN clients c ON c.id = e.client_id WHERE a.id = ?1", &st);
+	if (s != CF_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(handle, sizeof handle, "%s", (const char *)sqlite3_column_text(st, 0));
+		snprintf(msgid, sizeof msgid, "%s", (const char *)sqlite3_column_text(st, 1));
+	}
+	sqlite3_finalize(st);
+	if (handle[0] == '\0')
+		return CF_OK;  /* no such attachment: the caller says so */
+	snprintf(detail, sizeof detail, "read attachment %lld", id);
+	return audit_append(ctx, "attachment", handle, msgid, detail);
+}
 
 int cmd_attachment(struct ctx *ctx, int argc, char **argv)
 {
@@ -43,7 +67,9 @@ int cmd_attachment(struct ctx *ctx, int argc, char **argv)
 	if (*end || errno || id <= 0)
 		return cmd_usage_error("attachment", "bad attachment ID '%s': expected a number from "
 				       "'confidant journal HANDLE'", argv[optind]);
-	s = store_prepare(ctx, "SELECT a.idx, e.content FROM attachments a JOIN entries e ON e.id = a.entry_id "
+	s = audit_attachment(ctx, id);
+	if (s == CF_OK)
+		s = store_prepare(ctx, "SELECT a.idx, e.content FROM attachments a JOIN entries e ON e.id = a.entry_id "
 			  "WHERE a.id = ?1", &st);
 	if (s != CF_OK) {
 		ret = cmd_fail(ctx, s);

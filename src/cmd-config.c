@@ -3,9 +3,11 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "audit.h"
 #include "commands.h"
 #include "config.h"
 #include "home.h"
+#include "store.h"
 
 int cmd_config(struct ctx *ctx, int argc, char **argv)
 {
@@ -32,8 +34,24 @@ int cmd_config(struct ctx *ctx, int argc, char **argv)
 		printf("%s\n", v ? v : "");
 		return EX_OK;
 	}
-	st = config_set(ctx, home_path(ctx, "confidant.conf", path, sizeof path), argv[1], argv[2]);
-	if (st != CF_OK)
+	/* The change and its audit row stand or fall together. */
+	st = config_check(ctx, argv[1], argv[2]);
+	if (st == CF_OK)
+		st = home_open_db(ctx, 1);
+	if (st == CF_OK)
+		st = store_begin(ctx);
+	if (st == CF_OK) {
+		char detail[256];
+		snprintf(detail, sizeof detail, "%s = %.200s", argv[1], argv[2]);
+		st = audit_append(ctx, "config", NULL, NULL, detail);
+	}
+	if (st == CF_OK)
+		st = config_set(ctx, home_path(ctx, "confidant.conf", path, sizeof path), argv[1], argv[2]);
+	if (st == CF_OK)
+		st = store_commit(ctx);
+	if (st != CF_OK) {
+		store_rollback(ctx);
 		return cmd_fail(ctx, st);
+	}
 	return EX_OK;
 }

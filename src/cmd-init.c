@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <sysexits.h>
 
+#include "audit.h"
 #include "commands.h"
 #include "crypto.h"
 #include "home.h"
@@ -43,6 +44,11 @@ int cmd_init(struct ctx *ctx, int argc, char **argv)
 		if ((unsigned char)*p < 0x20)
 			return cmd_usage_error("init", "--name must not contain control characters");
 	st = home_create(ctx, address, name, key, fpr, sizeof fpr);
+	if (st == CF_OK) {
+		char detail[256];
+		snprintf(detail, sizeof detail, "practice %.100s, key %s", address, fpr);
+		st = audit_append(ctx, "init", NULL, NULL, detail);
+	}
 	if (st != CF_OK)
 		return cmd_fail(ctx, st);
 	printf("%s\n", fpr);

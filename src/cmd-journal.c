@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "audit.h"
 #include "commands.h"
 #include "crypto.h"
 #include "json.h"
@@ -105,6 +106,9 @@ int cmd_journal(struct ctx *ctx, int argc, char **argv)
 	s = store_client_by_handle(ctx, argv[optind], &client);
 	if (s == CF_ERR_NOTFOUND)
 		s = ctx_error(ctx, CF_ERR_NOTFOUND, "no client '%s'", argv[optind]);
+	/* A read of a journal is on the record before a word of it is shown. */
+	if (s == CF_OK)
+		s = audit_append(ctx, "journal", client.handle, NULL, json ? "read, json" : "read");
 	if (s == CF_OK)
 		s = store_prepare(ctx, "SELECT id, thread_id, direction, message_id, received_at, signer, content "
 				  "FROM entries WHERE client_id = ?1 ORDER BY thread_id, id", &st);

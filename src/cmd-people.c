@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "audit.h"
 #include "commands.h"
 #include <stdlib.h>
 
@@ -72,6 +73,12 @@ static enum cf_status set_column(struct ctx *ctx, int is_client, const char *han
 	if (s == CF_OK && sqlite3_changes(ctx->db) == 0)
 		s = ctx_error(ctx, CF_ERR_NOTFOUND, "no %s '%s'", is_client ? "client" : "therapist", handle);
 	sqlite3_finalize(st);
+	if (s == CF_OK) {
+		char detail[200];
+		snprintf(detail, sizeof detail, "%s set %s = %.120s", is_client ? "client" : "therapist",
+			 col, value ? value : "");
+		s = audit_append(ctx, "register", handle, NULL, detail);
+	}
 	return s;
 }
 
@@ -197,6 +204,8 @@ static int therapist_holiday(struct ctx *ctx, int argc, char **argv)
 		s = store_step_done(ctx, st, "record a holiday");
 	}
 	sqlite3_finalize(st);
+	if (s == CF_OK)
+		s = audit_append(ctx, "register", argv[1], NULL, "therapist holiday");
 	if (s != CF_OK)
 		return cmd_fail(ctx, s);
 	printf("therapist %s: %d holiday(s) recorded\n", argv[1], argc - 2);
@@ -267,6 +276,12 @@ static int therapist_away(struct ctx *ctx, int argc, char **argv)
 		s = store_step_done(ctx, st, "record an absence");
 	}
 	sqlite3_finalize(st);
+	if (s == CF_OK) {
+		char detail[160];
+		snprintf(detail, sizeof detail, "therapist away %s until %s%s%s", as, bs,
+			 cover ? ", cover " : "", cover ? cover : "");
+		s = audit_append(ctx, "register", t.handle, NULL, detail);
+	}
 	if (s != CF_OK)
 		return cmd_fail(ctx, s);
 	printf("therapist %s away from %s until %s%s%s\n", t.handle, as, bs, cover ? ", covered by " : "",

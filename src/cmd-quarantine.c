@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "audit.h"
 #include "commands.h"
 #include "crypto.h"
 #include "home.h"
@@ -121,7 +122,12 @@ static int q_show(struct ctx *ctx, long long id, int json)
 	enum cf_status s;
 	int ret = EX_OK;
 
-	s = home_open_db(ctx, 0);
+	s = home_open_db(ctx, 1);
+	if (s == CF_OK) {
+		char detail[48];
+		snprintf(detail, sizeof detail, "show %lld", id);
+		s = audit_append(ctx, "quarantine", NULL, NULL, detail);
+	}
 	if (s == CF_OK)
 		s = fetch(ctx, id, &st, &raw);
 	if (s != CF_OK) {
@@ -214,6 +220,11 @@ static int q_release(struct ctx *ctx, long long id, const char *handle)
 				       &entry, &dup);
 	if (s == CF_OK)
 		s = set_state(ctx, id, "released", entry);
+	if (s == CF_OK) {
+		char detail[80];
+		snprintf(detail, sizeof detail, "release %lld as entry %lld", id, (long long)entry);
+		s = audit_append(ctx, "quarantine", client.handle, f.message_id, detail);
+	}
 	if (s == CF_OK)
 		s = store_commit(ctx);
 	if (s != CF_OK)
@@ -246,9 +257,20 @@ static int q_drop(struct ctx *ctx, long long id)
 			      sqlite3_column_text(st, 6));
 	sqlite3_finalize(st);
 	if (s == CF_OK)
+		s = store_begin(ctx);
+	if (s == CF_OK)
 		s = set_state(ctx, id, "dropped", 0);
-	if (s != CF_OK)
+	if (s == CF_OK) {
+		char detail[48];
+		snprintf(detail, sizeof detail, "drop %lld", id);
+		s = audit_append(ctx, "quarantine", NULL, NULL, detail);
+	}
+	if (s == CF_OK)
+		s = store_commit(ctx);
+	if (s != CF_OK) {
+		store_rollback(ctx);
 		return cmd_fail(ctx, s);
+	}
 	printf("dropped message %lld\n", id);
 	return EX_OK;
 }

@@ -14,6 +14,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "commands.h"
 #include "config.h"
 #include "crypto.h"
@@ -245,6 +246,11 @@ int cmd_reply(struct ctx *ctx, int argc, char **argv)
 		st = schedule_reply(ctx, client.id, entry);
 	if (st == CF_OK)
 		st = relay_queue(ctx, &out, entry, client.id, therapist.id);
+	if (st == CF_OK && !dup) {
+		char detail[48];
+		snprintf(detail, sizeof detail, "reply entry %lld", (long long)entry);
+		st = audit_append(ctx, "reply", client.handle, out.message_id, detail);
+	}
 	if (st == CF_OK)
 		st = store_commit(ctx);
 	if (st != CF_OK) {

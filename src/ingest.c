@@ -24,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "config.h"
 #include "home.h"
 #include "identity.h"
@@ -538,6 +539,23 @@ static enum cf_status queue_for_entry(struct ctx *ctx, const struct facts *f, st
 	return st;
 }
 
+/* The audit row of a stored message: where it went, never what it says. */
+static enum cf_status audit_ingest(struct ctx *ctx, const struct facts *f, const struct plan *pl,
+				   int64_t id)
+{
+	char detail[96];
+
+	if (f->reason[0]) {
+		snprintf(detail, sizeof detail, "quarantine %lld: %s", (long long)id, f->reason);
+		return audit_append(ctx, "ingest", NULL, f->message_id, detail);
+	}
+	if (pl->route == ROUTE_REPLY)
+		snprintf(detail, sizeof detail, "reply %lld by %s", (long long)id, pl->therapist.handle);
+	else
+		snprintf(detail, sizeof detail, "entry %lld", (long long)id);
+	return audit_append(ctx, "ingest", pl->client.handle, f->message_id, detail);
+}
+
 static enum cf_status store_outcome(struct ctx *ctx, const char *spool_name, const char *raw,
 				    size_t len, struct facts *f, struct plan *pl,
 				    struct ingest_result *res)
@@ -587,6 +605,8 @@ static enum cf_status store_outcome(struct ctx *ctx, const char *spool_name, con
 		if (st == CF_OK && !dup)
 			st = queue_for_entry(ctx, f, pl, res->id);
 	}
+	if (st == CF_OK && !dup)
+		st = audit_ingest(ctx, f, pl, res->id);
 	if (st != CF_OK)
 		goto out;
 	ctx_crash_point(ctx, "in-transaction");

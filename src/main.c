@@ -15,6 +15,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "commands.h"
 #include "config.h"
 #include "crypto.h"
@@ -44,10 +45,10 @@ const struct command commands[] = {
 	{ "deliver", cmd_deliver, NEED_HOME | NEED_CONFIG | NEED_DB_RW | NEED_CRYPTO_MDA | NOT_ROOT,
 	  "[--retry]",
 	  "the MDA: take one message on stdin into a journal or quarantine" },
-	{ "journal", cmd_journal, NEED_HOME | NEED_CONFIG | NEED_DB_RO | NEED_CRYPTO,
+	{ "journal", cmd_journal, NEED_HOME | NEED_CONFIG | NEED_DB_RW | NEED_CRYPTO,
 	  "HANDLE [--json]",
 	  "show a client's journal, by thread, oldest first" },
-	{ "attachment", cmd_attachment, NEED_HOME | NEED_CONFIG | NEED_DB_RO | NEED_CRYPTO,
+	{ "attachment", cmd_attachment, NEED_HOME | NEED_CONFIG | NEED_DB_RW | NEED_CRYPTO,
 	  "ID [-o FILE]",
 	  "write one attachment's bytes" },
 	{ "quarantine", cmd_quarantine, NEED_HOME | NEED_CONFIG,
@@ -74,6 +75,9 @@ const struct command commands[] = {
 	{ "stats", cmd_stats, NEED_HOME | NEED_CONFIG | NEED_DB_RO,
 	  "[--since DATE] [--therapist HANDLE] [--json]",
 	  "response times per therapist" },
+	{ "audit", cmd_audit, NEED_HOME | NEED_CONFIG | NEED_DB_RO,
+	  "[--client HANDLE] [--since DATE] [--json] | --verify [--json]",
+	  "who read, changed or received what, when; --verify checks the hash chain" },
 	{ "help", cmd_helpcmd, 0,
 	  "[COMMAND]",
 	  "show the commands, or one command's usage" },
@@ -216,6 +220,7 @@ int main(int argc, char **argv)
 	int ch, rc;
 
 	memset(&ctx, 0, sizeof ctx);
+	audit_set_user(&ctx);
 	while ((ch = getopt_long(argc, argv, "+H:hV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'H': home_opt = optarg; break;

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "home.h"
 #include "registry.h"
 #include "store.h"
@@ -125,6 +126,11 @@ enum cf_status registry_add(struct ctx *ctx, int is_client, const struct registr
 				   r->therapist, r->timezone }, ki.fpr, therapist.id);
 	if (st == CF_OK)
 		st = store_pin_subkeys(ctx, ki.fpr, ki.subkeys);
+	if (st == CF_OK) {
+		char detail[128];
+		snprintf(detail, sizeof detail, "%s add, key %s", what, ki.fpr);
+		st = audit_append(ctx, "register", r->handle, NULL, detail);
+	}
 	if (st == CF_OK)
 		st = store_commit(ctx);
 	if (st != CF_OK)

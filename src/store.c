@@ -92,7 +92,20 @@ static const char schema_v3[] =
 	" sent_at TEXT NOT NULL, PRIMARY KEY (commitment_id, kind)) WITHOUT ROWID;"
 	"PRAGMA user_version = 3;";
 
-#define SCHEMA_VERSION 3
+/* The audit trail: append-only by trigger, chained by hash (audit.c). */
+static const char schema_v4[] =
+	"CREATE TABLE IF NOT EXISTS audit ("
+	" id INTEGER PRIMARY KEY, at INTEGER NOT NULL, user TEXT NOT NULL, action TEXT NOT NULL,"
+	" handle TEXT NOT NULL DEFAULT '', message_id TEXT NOT NULL DEFAULT '',"
+	" detail TEXT NOT NULL DEFAULT '', prev TEXT NOT NULL, hash TEXT NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS audit_handle ON audit (handle, id);"
+	"CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit"
+	" BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
+	"CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit"
+	" BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
+	"PRAGMA user_version = 4;";
+
+#define SCHEMA_VERSION 4
 
 enum cf_status store_error(struct ctx *ctx, int rc, const char *what)
 {
@@ -182,6 +195,8 @@ enum cf_status store_open(struct ctx *ctx, const char *path, int readwrite)
 			s = exec(ctx, schema_v2, "upgrade the schema to version 2");
 		if (s == CF_OK && version < 3)
 			s = exec(ctx, schema_v3, "upgrade the schema to version 3");
+		if (s == CF_OK && version < 4)
+			s = exec(ctx, schema_v4, "upgrade the schema to version 4");
 		if (s == CF_OK)
 			s = exec(ctx, "COMMIT;", "create the schema");
 		if (s != CF_OK)
