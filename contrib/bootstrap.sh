@@ -18,6 +18,9 @@ cd "$top"
 packages="build-essential autoconf automake pkg-config libetpan-dev libgpgme-dev
 	libsqlite3-dev libgnutls28-dev gnupg gpg-agent sqlite3 neomutt tmux python3 openssl util-linux"
 
+# What only the test suite drives: valgrind for the memory check.
+[ "$what" = check ] && packages="$packages valgrind"
+
 missing=""
 for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -33,7 +33,6 @@ void audit_set_user(struct ctx *ctx)
 		snprintf(ctx->user, sizeof ctx->user, "%s (sudo: %.32s)", name, sudo);
 	else
 		snprintf(ctx->user, sizeof ctx->user, "%s", name);
-	str_sanitize(ctx->user);
 }
 
 static void put_field(struct sha256_ctx *h, const char *s)
@@ -68,10 +67,13 @@ static void row_hash(const struct audit_row *r, char out[AUDIT_HASH_HEX])
 	hex_encode(md, sizeof md, out);
 }
 
+/* A field as a terminal may show it: control characters become '?'. */
 static void set_field(char *dst, size_t cap, const char *src)
 {
-	snprintf(dst, cap, "%s", src ? src : "");
-	str_sanitize(dst);
+	char *safe = str_sanitize(src ? src : "");
+
+	snprintf(dst, cap, "%s", safe ? safe : "?");
+	free(safe);
 }
 
 /* The last row's id and hash, or 0 and the genesis hash. */
