@@ -1,4 +1,5 @@
 /* home.c: the practice home. */
+#include <dirent.h>
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
@@ -47,10 +48,37 @@ static enum cf_status make_dir(struct ctx *ctx, const char *sub)
 	return CF_OK;
 }
 
-/* An empty directory is taken over (removed here, made again with our mode). */
+/* An empty directory: one the admin made for the practice user to init in. */
 static int dir_is_empty(const char *path)
 {
-	return rmdir(path) == 0;
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int empty = 1;
+
+	if (d == NULL)
+		return 0;
+	while (empty && (e = readdir(d)) != NULL)
+		empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+	closedir(d);
+	return empty;
+}
+
+/* Empties a home this call filled but did not create. */
+static void empty_dir(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	char p[4096];
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(p, sizeof p, "%s/%s", path, e->d_name);
+		dir_remove_tree(p);
+	}
+	closedir(d);
 }
 
 enum cf_status home_create(struct ctx *ctx, const char *address, const char *name,
@@ -60,7 +88,7 @@ enum cf_status home_create(struct ctx *ctx, const char *address, const char *nam
 	struct buf key = BUF_INIT;
 	struct stat sb;
 	enum cf_status st;
-	int created = 0;
+	int created = 0, existed = 0;
 	mode_t old_umask = umask(077);
 
 	if (stat(ctx->home, &sb) == 0) {
@@ -69,7 +97,21 @@ enum cf_status home_create(struct ctx *ctx, const char *address, const char *nam
 				       "(choose another with -H DIR, or remove it)", ctx->home);
 			goto out;
 		}
+		/* An admin may make the empty home for the practice user, who could
+		 * not create it in /var/lib; it is taken over, made private. */
+		if (sb.st_uid != geteuid() || chmod(ctx->home, 0700) < 0) {
+			st = ctx_error(ctx, CF_ERR_CONFIG, "cannot take over the empty directory '%s' as the "
+				       "practice home: it must belong to the user running init (%s)", ctx->home,
+				       sb.st_uid != geteuid() ? "it does not" : strerror(errno));
+			goto out;
+		}
+		existed = 1;
+	} else if (mkdir(ctx->home, 0700) < 0) {
+		st = ctx_error(ctx, CF_ERR_CONFIG, "cannot create practice home '%s': %s", ctx->home,
+			       strerror(errno));
+		goto out;
 	}
+	created = 1;
 	if (key_file) {
 		st = file_read_all(key_file, 1 << 20, &key);
 		if (st != CF_OK) {
@@ -80,12 +122,6 @@ enum cf_status home_create(struct ctx *ctx, const char *address, const char *nam
 			goto out;
 		}
 	}
-	if (mkdir(ctx->home, 0700) < 0) {
-		st = ctx_error(ctx, CF_ERR_CONFIG, "cannot create practice home '%s': %s", ctx->home,
-			       strerror(errno));
-		goto out;
-	}
-	created = 1;
 	if ((st = make_dir(ctx, "gnupg")) != CF_OK || (st = make_dir(ctx, "spool")) != CF_OK ||
 	    (st = make_dir(ctx, "spool/tmp")) != CF_OK || (st = make_dir(ctx, "spool/new")) != CF_OK ||
 	    (st = make_dir(ctx, "tmp")) != CF_OK)
@@ -127,7 +163,10 @@ out:
 		}
 		if (pid > 0)
 			waitpid(pid, NULL, 0);
-		dir_remove_tree(ctx->home);
+		if (existed)
+			empty_dir(ctx->home);
+		else
+			dir_remove_tree(ctx->home);
 	}
 	buf_release(&key);
 	umask(old_umask);

@@ -32,6 +32,20 @@ test_expect_success 'init refuses an existing home and leaves it alone' '
 	test_cmp conf.before p1/confidant.conf
 '
 
+test_expect_success 'init takes over an empty directory made for it, and makes it private' '
+	mkdir -m 755 pe1 &&
+	confidant -H "$TRASH/pe1" init --address e@clinic.example --generate-key >/dev/null &&
+	test "$(stat -c %a pe1)" = 700 && test -f pe1/confidant.db &&
+	confidant -H "$TRASH/pe1" queue >/dev/null &&
+	GNUPGHOME=$TRASH/pe1/gnupg gpgconf --kill all
+'
+
+test_expect_success 'a failed init into an empty directory leaves it there, empty' '
+	mkdir -m 700 pe2 && echo "not a key" >bad.key &&
+	test_must_fail confidant -H "$TRASH/pe2" init --address e@clinic.example --import-key bad.key 2>err &&
+	test -d pe2 && test -z "$(ls -A pe2)"
+'
+
 test_expect_success 'init --import-key takes an unprotected secret key' '
 	gpg_user prac prac@clinic.example &&
 	confidant -H "$TRASH/p2" init --address prac@clinic.example --import-key "$KEYS/prac.sec" >fpr2 &&
