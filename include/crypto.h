@@ -116,6 +116,9 @@ enum cf_status crypto_decrypt_record(struct ctx *ctx, struct crypto *c, const vo
  * Whether the practice key can decrypt right now (gpg-agent alive, key
  * present): used to tell a broken message from a broken machine.
  */
+/* The public key fpr, armored and minimal (no third-party signatures). */
+enum cf_status crypto_export_public(struct ctx *ctx, struct crypto *c, const char *fpr, struct buf *out);
+
 enum cf_status crypto_self_test(struct ctx *ctx, struct crypto *c, const char *fpr);
 
 #endif

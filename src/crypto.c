@@ -249,6 +249,29 @@ enum cf_status crypto_self_test(struct ctx *ctx, struct crypto *c, const char *f
 	return st;
 }
 
+enum cf_status crypto_export_public(struct ctx *ctx, struct crypto *c, const char *fpr, struct buf *out)
+{
+	gpgme_data_t d = NULL;
+	gpgme_error_t err;
+	int armor = gpgme_get_armor(c->gctx);
+
+	err = gpgme_data_new(&d);
+	if (err)
+		return gpg_fail(ctx, err, "export the key");
+	gpgme_set_armor(c->gctx, 1);
+	err = gpgme_op_export(c->gctx, fpr, GPGME_EXPORT_MODE_MINIMAL, d);
+	gpgme_set_armor(c->gctx, armor);
+	if (err) {
+		gpgme_data_release(d);
+		return gpg_fail(ctx, err, "export the key");
+	}
+	if (data_to_buf(d, out) != CF_OK)
+		return CF_ERR_NOMEM;
+	if (out->len == 0)
+		return ctx_error(ctx, CF_ERR_CONFIG, "key %s is not in the practice keyring", fpr);
+	return CF_OK;
+}
+
 enum cf_status crypto_import_secret(struct ctx *ctx, struct crypto *c, const struct buf *keydata,
 				    char fpr[FPR_MAX])
 {

@@ -48,6 +48,31 @@ static enum cf_status make_dir(struct ctx *ctx, const char *sub)
 	return CF_OK;
 }
 
+/*
+ * Root working in a home that belongs to the practice user would leave
+ * root-owned files (a database journal, a spool file, an agent socket)
+ * that the MDA then cannot open; so root becomes the owner first, as
+ * procmail and dovecot-lda do.  Anyone else must be the owner.
+ */
+static enum cf_status become_owner(struct ctx *ctx, const struct stat *home)
+{
+	struct passwd *pw;
+
+	if (home->st_uid == geteuid())
+		return CF_OK;
+	pw = getpwuid(home->st_uid);
+	if (geteuid() != 0)
+		return ctx_error(ctx, CF_ERR_CONFIG, "practice home '%s' belongs to %s (uid %u), not to "
+				 "you: run Confidant as that user (for example 'sudo -u %s confidant ...')",
+				 ctx->home, pw ? pw->pw_name : "another user", (unsigned)home->st_uid,
+				 pw ? pw->pw_name : "OWNER");
+	if ((pw ? initgroups(pw->pw_name, home->st_gid) : setgroups(0, NULL)) < 0 ||
+	    setgid(home->st_gid) < 0 || setuid(home->st_uid) < 0)
+		return ctx_error(ctx, CF_ERR_CONFIG, "cannot switch to the owner (uid %u) of practice "
+				 "home '%s': %s", (unsigned)home->st_uid, ctx->home, strerror(errno));
+	return CF_OK;
+}
+
 /* An empty directory: one the admin made for the practice user to init in. */
 static int dir_is_empty(const char *path)
 {
@@ -98,7 +123,10 @@ enum cf_status home_create(struct ctx *ctx, const char *address, const char *nam
 			goto out;
 		}
 		/* An admin may make the empty home for the practice user, who could
-		 * not create it in /var/lib; it is taken over, made private. */
+		 * not create it in /var/lib; it is taken over, made private; root
+		 * making it for that user does so as that user. */
+		if (geteuid() == 0 && sb.st_uid != 0 && (st = become_owner(ctx, &sb)) != CF_OK)
+			goto out;
 		if (sb.st_uid != geteuid() || chmod(ctx->home, 0700) < 0) {
 			st = ctx_error(ctx, CF_ERR_CONFIG, "cannot take over the empty directory '%s' as the "
 				       "practice home: it must belong to the user running init (%s)", ctx->home,
@@ -193,31 +221,6 @@ static enum cf_status check_private(struct ctx *ctx, const char *sub, int must_e
 		return ctx_error(ctx, CF_ERR_CONFIG, "'%s' is open to other users (mode %04o); it holds "
 				 "keys or records, so Confidant will not use it: run 'chmod %s %s'", p,
 				 (unsigned)(sb.st_mode & 07777), S_ISDIR(sb.st_mode) ? "700" : "600", p);
-	return CF_OK;
-}
-
-/*
- * Root working in a home that belongs to the practice user would leave
- * root-owned files (a database journal, a spool file, an agent socket)
- * that the MDA then cannot open; so root becomes the owner first, as
- * procmail and dovecot-lda do.  Anyone else must be the owner.
- */
-static enum cf_status become_owner(struct ctx *ctx, const struct stat *home)
-{
-	struct passwd *pw;
-
-	if (home->st_uid == geteuid())
-		return CF_OK;
-	pw = getpwuid(home->st_uid);
-	if (geteuid() != 0)
-		return ctx_error(ctx, CF_ERR_CONFIG, "practice home '%s' belongs to %s (uid %u), not to "
-				 "you: run Confidant as that user (for example 'sudo -u %s confidant ...')",
-				 ctx->home, pw ? pw->pw_name : "another user", (unsigned)home->st_uid,
-				 pw ? pw->pw_name : "OWNER");
-	if ((pw ? initgroups(pw->pw_name, home->st_gid) : setgroups(0, NULL)) < 0 ||
-	    setgid(home->st_gid) < 0 || setuid(home->st_uid) < 0)
-		return ctx_error(ctx, CF_ERR_CONFIG, "cannot switch to the owner (uid %u) of practice "
-				 "home '%s': %s", (unsigned)home->st_uid, ctx->home, strerror(errno));
 	return CF_OK;
 }
 

@@ -33,6 +33,9 @@ const struct command commands[] = {
 	{ "config", cmd_config, NEED_HOME | NEED_CONFIG,
 	  "[--list] | NAME [VALUE]",
 	  "print or change a setting" },
+	{ "key", cmd_key, NEED_HOME | NEED_CONFIG | NEED_CRYPTO_MDA,
+	  "[-o FILE]",
+	  "print the practice's public key, for clients and therapists" },
 	{ "therapist", cmd_therapist, NEED_HOME | NEED_CONFIG,
 	  "add HANDLE --email ADDR --key FILE [--timezone TZ] [--hours SPEC] [--day-length H] "
 	  "[--commitment SPEC] | set HANDLE [same options] | holiday HANDLE DATE... | "

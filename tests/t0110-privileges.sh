@@ -95,6 +95,17 @@ test_expect_success 'an attachment written out is private to the user, whatever 
 	test "$(stat -c %a out/letter)" = 600 && cmp letter.bin out/letter
 '
 
+test_expect_success 'root initialises an empty home made for the practice user, as that user' '
+	mkdir -m 755 "$TRASH/p2" && chown "$TEST_USER:" "$TRASH/p2" &&
+	confidant -H "$TRASH/p2" init --address r@clinic.example --generate-key >/dev/null &&
+	test -z "$(find "$TRASH/p2" ! -user "$TEST_USER" -print)" &&
+	test "$(stat -c %a "$TRASH/p2")" = 700 &&
+	as_user -H "$TRASH/p2" queue >/dev/null &&
+	test "$(db_query "$TRASH/p2" "SELECT user FROM audit WHERE action = '\''init'\''")" = root &&
+	setpriv --reuid="$TEST_USER" --regid="$TEST_USER" --clear-groups \
+		env GNUPGHOME="$TRASH/p2/gnupg" gpgconf --kill all
+'
+
 as_user_gpgkill() {
 	setpriv --reuid="$TEST_USER" --regid="$TEST_USER" --clear-groups \
 		env GNUPGHOME="$PRACTICE/gnupg" gpgconf --kill all
