@@ -266,6 +266,20 @@ enum cf_status home_open_db(struct ctx *ctx, int readwrite)
 	home_path(ctx, "confidant.db", path, sizeof path);
 	if (!readwrite && stat(path, &sb) < 0)
 		return ctx_error(ctx, CF_ERR_CONFIG, "cannot open database '%s': %s", path, strerror(errno));
+	/* SQLite opens an unwritable database read-only without a word and
+	 * makes its -wal and -shm as unwritable: name the file, or "attempt to
+	 * write a readonly database" stays a riddle once confidant.db alone is
+	 * fixed. */
+	if (readwrite) {
+		static const char *const sfx[] = { "", "-wal", "-shm" };
+		for (size_t i = 0; i < sizeof sfx / sizeof *sfx; i++) {
+			char p[sizeof path + 8];
+			snprintf(p, sizeof p, "%s%s", path, sfx[i]);
+			if (access(p, R_OK | W_OK) < 0 && errno != ENOENT)
+				return ctx_error(ctx, CF_ERR_TEMP, "database file '%s' is not writable "
+						 "(%s): run 'chmod 600 %s'", p, strerror(errno), p);
+		}
+	}
 	return store_open(ctx, path, readwrite);
 }
 

@@ -253,6 +253,12 @@ int main(int argc, char **argv)
 	/* The MDA's message stays with the MTA whatever is wrong with the home. */
 	if (st != CF_OK && st != CF_ERR_USAGE && (c->needs & NOT_ROOT))
 		st = CF_ERR_TEMP;
+	/* ...and the admin finds why in the mail log, as for any other
+	 * temporary failure (a Sieve pipe shows nothing of our stderr). */
+	if (st == CF_ERR_TEMP && (c->needs & NOT_ROOT)) {
+		log_open_syslog();
+		log_error("temporary failure: %s", ctx.errmsg);
+	}
 	if (st != CF_OK) {
 		rc = cmd_fail(&ctx, st);
 		teardown(&ctx);
