@@ -90,6 +90,11 @@ test_expect_success 'a wrong password fails the hand-off and keeps the message' 
 	CONFIDANT_NOW=2026-03-02T10:05:00Z confidant flush && test "$(received plain)" = 2
 '
 
+test_expect_success 'the password is nowhere in the home: database, audit trail, configuration' '
+	! grep -r -a -l "s3cret" "$PRACTICE" &&
+	db_query "$PRACTICE" "SELECT detail FROM audit WHERE action = '\''config'\''" | grep -q "smtp_password_file = $TRASH/pw"
+'
+
 test_expect_success 'a server that defers the recipient keeps the message queued' '
 	confidant config smtp "smtp://127.0.0.1:$(port_of busy)" &&
 	compose_entry alice alice@client.example "Three" "third entry" e3@client.example >e3.eml &&
