@@ -56,6 +56,15 @@ static int encrypted_below(const struct mime_part *p)
 	return 0;
 }
 
+/* p itself: an encrypted part, or a text leaf carrying an armored message
+ * (someone else's captured ciphertext as the whole signed content). */
+static int encrypted_here(const struct mime_part *p)
+{
+	if (is_type(p, "multipart/encrypted") || is_type(p, "application/pgp-encrypted"))
+		return 1;
+	return strncmp(p->type, "text/", 5) == 0 && p->nchildren == 0 && text_has_armor(p);
+}
+
 static int signed_below(const struct mime_part *p)
 {
 	for (size_t i = 0; i < p->nchildren; i++) {
@@ -359,7 +368,7 @@ static enum cf_status inner_content(struct ctx *ctx, struct crypto *c, const str
 		if (st != CF_OK)
 			goto out;
 	}
-	if (encrypted_below(droot)) {
+	if (encrypted_here(droot) || encrypted_below(droot)) {
 		facts_reject(f, "partial", "an encrypted part inside the decrypted content");
 		goto out;
 	}
@@ -591,6 +600,12 @@ enum cf_status analyse_message(struct ctx *ctx, struct crypto *c, const char *ms
 			facts_reject(f, dr.sig.verdict == SIG_NONE ? "unsigned" :
 				     dr.sig.verdict == SIG_UNKNOWN_KEY ? "unknown-signer" : "bad-signature",
 				     "%s", dr.sig.verdict == SIG_NONE ? "encrypted but not signed" : dr.sig.why);
+			goto out;
+		}
+		/* Decrypting what is inside is how a captured message would be
+		 * read back to an insider: never, and never filed. */
+		if (plain.len && memmem(plain.data, plain.len, ARMOR_BEGIN, strlen(ARMOR_BEGIN))) {
+			facts_reject(f, "partial", "an encrypted message inside the decrypted text");
 			goto out;
 		}
 		if (dr.sig.verdict == SIG_GOOD) {

@@ -481,12 +481,15 @@ static enum cf_status prepare_outgoing(struct ctx *ctx, struct facts *f, struct 
 		st = schedule_is_urgent(ctx, f->body, &urgent);
 		if (st == CF_OK)
 			st = schedule_plan_entry(ctx, &pl->client, ctx->now, urgent, &pl->sched);
-		if (st != CF_OK || f->no_auto)
+		if (st != CF_OK)
 			return st;
-		/* The notification goes to whoever answers now: a covering colleague. */
+		/* The notification goes to whoever answers now: a covering colleague.
+		 * List or auto-reply headers (which anyone on the path can add)
+		 * silence only what would go back to the sender, never the
+		 * therapist, the commitment or an urgent alert. */
 		st = relay_notification(ctx, &pl->client, &pl->sched.responsible, f, &pl->out);
 		pl->have_out = st == CF_OK;
-		if (st == CF_OK && !pl->sched.open_exists &&
+		if (st == CF_OK && !pl->sched.open_exists && !f->no_auto &&
 		    strcmp(config_get(ctx->cfg, "acknowledge"), "yes") == 0) {
 			char tz[96];
 			st = schedule_client_zone(ctx, &pl->client, tz, sizeof tz);
@@ -499,7 +502,7 @@ static enum cf_status prepare_outgoing(struct ctx *ctx, struct facts *f, struct 
 			st = prepare_urgent(ctx, pl);
 		/* An urgent entry that gets no acknowledgement (its commitment was
 		 * open already) still gives the client the crisis resources. */
-		if (st == CF_OK && urgent && !pl->have_ack) {
+		if (st == CF_OK && urgent && !pl->have_ack && !f->no_auto) {
 			st = relay_crisis(ctx, &pl->client, f->message_id, &pl->ack);
 			pl->have_ack = st == CF_OK && pl->ack.message_id[0];
 			pl->crisis = pl->have_ack;
@@ -525,9 +528,7 @@ static enum cf_status queue_for_entry(struct ctx *ctx, const struct facts *f, st
 			st = relay_queue(ctx, &pl->out, entry_id, pl->client.id, pl->therapist.id);
 		return st;
 	}
-	/* Mail that nothing automatic may answer starts no clock either. */
-	if (!f->no_auto)
-		st = schedule_entry(ctx, &pl->client, entry_id, f->message_id, &pl->sched, &opened);
+	st = schedule_entry(ctx, &pl->client, entry_id, f->message_id, &pl->sched, &opened);
 	if (st == CF_OK && pl->have_out)
 		st = relay_queue(ctx, &pl->out, entry_id, pl->client.id, pl->sched.responsible.id);
 	/* At most one acknowledgement a commitment: only the entry that opened

@@ -693,6 +693,8 @@ out:
 	return rc;
 }
 
+#define MSGID_MAX 250
+
 static char *msgids(const char *value, int all)
 {
 	struct buf b = BUF_INIT;
@@ -703,9 +705,12 @@ static char *msgids(const char *value, int all)
 		if (e == NULL)
 			break;
 		size_t n = (size_t)(e - p - 1);
-		int ok = n > 0 && n < 998;
+		/* Ids we echo in In-Reply-To and References must fit a header line
+		 * with room to spare, in 7-bit ASCII: longer or 8-bit ones are
+		 * treated as absent rather than copied out. */
+		int ok = n > 0 && n <= MSGID_MAX;
 		for (const char *q = p + 1; ok && q < e; q++)
-			if ((unsigned char)*q <= 0x20 || *q == 0x7f || *q == '<')
+			if ((unsigned char)*q <= 0x20 || (unsigned char)*q >= 0x7f || *q == '<')
 				ok = 0;
 		if (ok) {
 			if (b.len)

@@ -290,6 +290,26 @@ enum cf_status relay_reply(struct ctx *ctx, const struct person *client, const s
 	return st;
 }
 
+/*
+ * What a notice may say about why.  Details about signers and routing can
+ * name a client (the one whose message was replayed from the therapist's
+ * address, or another therapist's): those reasons get a fixed line.
+ */
+static const char *notice_detail(const struct facts *f)
+{
+	static const char *const plain[] = { "not-encrypted", "decrypt-failed", "unsigned", "malformed",
+					      "too-large", "partial", "bounce", NULL };
+
+	for (size_t i = 0; plain[i]; i++)
+		if (strcmp(f->reason, plain[i]) == 0)
+			return f->detail;
+	if (strcmp(f->reason, "address-mismatch") == 0)
+		return "the From address is not the one registered for the signing key";
+	if (strcmp(f->reason, "unknown-signer") == 0 || strcmp(f->reason, "bad-signature") == 0)
+		return "the signature is not a good one by your registered key";
+	return "it does not answer a message of one of your clients";
+}
+
 enum cf_status relay_notice(struct ctx *ctx, const struct person *therapist, const struct facts *f,
 			    struct prepared *p)
 {
@@ -303,10 +323,7 @@ enum cf_status relay_notice(struct ctx *ctx, const struct person *therapist, con
 		   "  Message-ID: <%s>\n  Reason:     %s\n  Detail:     %s\n\n"
 		   "Replies must be signed with your registered key, encrypted to the practice key,\n"
 		   "and sent as a reply to a notification from this practice.\n",
-		   mid ? mid : "", f->reason,
-		   /* Routing details can name another therapist's client. */
-		   strcmp(f->reason, "not-authorized") && strcmp(f->reason, "unroutable") ? f->detail
-		   : "it does not answer a message of one of your clients");
+		   mid ? mid : "", f->reason, notice_detail(f));
 	free(mid);
 	memset(&o, 0, sizeof o);
 	o.to = therapist->email;

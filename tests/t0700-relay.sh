@@ -161,11 +161,17 @@ test_expect_success 'automatic mail gets no automatic answer: Auto-Submitted, li
 	before=$(sent_count) &&
 	compose_entry bob bob@client.example "Auto" "auto body" b1@client.example "" "Precedence: bulk" >b1.eml &&
 	confidant deliver <b1.eml &&
-	test "$(journal_len bob)" = 1 && test "$(sent_count)" = "$before" &&
+	test "$(journal_len bob)" = 1 &&
 	cp "$(sent_file 1)" own.eml &&
 	CONFIDANT_NOW=2026-03-02T18:00:00Z confidant deliver <own.eml &&
 	test "$(quarantine_reason "$(msgid_of own.eml)")" = bounce &&
-	test "$(sent_count)" = "$before"
+	test "$(sent_count)" = $((before + 1))
+'
+
+test_expect_success 'list headers on a genuine entry (anyone can add them) never silence the therapist' '
+	test "$(header "$(sent_file "$(sent_count)")" To)" = thera@clinic.example &&
+	decrypt_as thera "$(sent_file "$(sent_count)")" | grep -q "auto body" &&
+	test "$(db_query "$PRACTICE" "SELECT count(*) FROM commitments c JOIN clients k ON k.id = c.client_id WHERE k.handle = '\''bob'\''")" = 1
 '
 
 test_expect_success 'a notification for the other therapist goes to them only' '
