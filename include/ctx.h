@@ -9,12 +9,14 @@
 
 struct config;
 struct crypto;
+struct seal_cache;
 
 struct ctx {
 	char *home;              /* the practice home directory */
 	struct config *cfg;      /* confidant.conf, once loaded */
 	sqlite3 *db;             /* confidant.db, once opened */
 	struct crypto *crypto;   /* the practice's GnuPG context, once opened */
+	struct seal_cache *seal; /* seal keys this process used (seal.c) */
 	time_t now;              /* CONFIDANT_NOW, else the clock at start */
 	int crash_step;          /* fault injection: see ctx_crash_point() */
 	char user[96];           /* who runs this, for the audit trail */

@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "crypto.h"
 #include "record.h"
+#include "seal.h"
 #include "store.h"
 #include "util.h"
 
@@ -82,7 +83,7 @@ int cmd_attachment(struct ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	idx = sqlite3_column_int(st, 0);
-	s = crypto_decrypt_record(ctx, ctx->crypto, sqlite3_column_blob(st, 1),
+	s = seal_open(ctx, sqlite3_column_blob(st, 1),
 				  (size_t)sqlite3_column_bytes(st, 1), &plain);
 	if (s == CF_OK && facts_deserialize(plain.data, plain.len, &f) < 0)
 		s = ctx_error(ctx, CF_ERR_INTERNAL, "the record of attachment %lld is unreadable", id);

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "outbox.h"
 #include "spool.h"
+#include "seal.h"
 #include "util.h"
 
 static void log_result(const char *spool_name, const struct ingest_result *r)
@@ -86,7 +87,7 @@ static enum cf_status drain_spool(struct ctx *ctx, int budget)
 			goto next;
 		}
 		if (st == CF_OK)
-			st = crypto_decrypt_record(ctx, ctx->crypto, cipher.data, cipher.len, &raw);
+			st = seal_open(ctx, cipher.data, cipher.len, &raw);
 		if (st == CF_OK)
 			st = finish(ctx, *n, lockfd, raw.data, raw.len), lockfd = -1;
 next:
@@ -117,7 +118,6 @@ static void send_due(struct ctx *ctx)
 static enum cf_status deliver_stdin(struct ctx *ctx)
 {
 	struct buf raw = BUF_INIT, cipher = BUF_INIT;
-	const char *fprs[] = { config_get(ctx->cfg, "practice_key"), NULL };
 	char name[SPOOL_NAME_MAX] = "";
 	int truncated, lockfd = -1;
 	enum cf_status st;
@@ -135,7 +135,7 @@ static enum cf_status deliver_stdin(struct ctx *ctx)
 		goto out;
 	}
 	/* The spool is encrypted: nothing of a client's text is at rest in the clear. */
-	st = crypto_encrypt(ctx, ctx->crypto, fprs, raw.data, raw.len, &cipher);
+	st = seal_data(ctx, SEAL_PRACTICE, raw.data, raw.len, &cipher);
 	if (st == CF_OK)
 		st = spool_write(ctx, cipher.data, cipher.len, name, &lockfd);
 	if (st != CF_OK)

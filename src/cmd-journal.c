@@ -10,6 +10,7 @@
 #include "crypto.h"
 #include "json.h"
 #include "record.h"
+#include "seal.h"
 #include "store.h"
 #include "util.h"
 
@@ -19,7 +20,7 @@ static enum cf_status open_record(struct ctx *ctx, sqlite3_stmt *st, int col, st
 	struct buf plain = BUF_INIT;
 	enum cf_status s;
 
-	s = crypto_decrypt_record(ctx, ctx->crypto, sqlite3_column_blob(st, col),
+	s = seal_open(ctx, sqlite3_column_blob(st, col),
 				  (size_t)sqlite3_column_bytes(st, col), &plain);
 	if (s == CF_OK && facts_deserialize(plain.data, plain.len, f) < 0)
 		s = ctx_error(ctx, CF_ERR_INTERNAL, "a stored record is unreadable");

@@ -15,6 +15,7 @@
 #include "home.h"
 #include "ingest.h"
 #include "json.h"
+#include "seal.h"
 #include "store.h"
 #include "util.h"
 
@@ -111,7 +112,7 @@ static enum cf_status fetch(struct ctx *ctx, long long id, sqlite3_stmt **st, st
 	s = home_open_crypto(ctx, 1);
 	if (s != CF_OK)
 		return s;
-	return crypto_decrypt_record(ctx, ctx->crypto, sqlite3_column_blob(*st, 7),
+	return seal_open(ctx, sqlite3_column_blob(*st, 7),
 				     (size_t)sqlite3_column_bytes(*st, 7), raw);
 }
 

@@ -25,6 +25,7 @@
 #include "record.h"
 #include "relay.h"
 #include "schedule.h"
+#include "seal.h"
 #include "store.h"
 #include "util.h"
 
@@ -138,7 +139,7 @@ static enum cf_status find_target(struct ctx *ctx, const struct person *client, 
 	}
 	s = store_entry_info(ctx, sqlite3_column_int64(st, 0), e);
 	if (s == CF_OK)
-		s = crypto_decrypt_record(ctx, ctx->crypto, sqlite3_column_blob(st, 1),
+		s = seal_open(ctx, sqlite3_column_blob(st, 1),
 					  (size_t)sqlite3_column_bytes(st, 1), &plain);
 	sqlite3_finalize(st);
 	if (s == CF_OK && facts_deserialize(plain.data, plain.len, &f) == 0) {

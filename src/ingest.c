@@ -30,6 +30,7 @@
 #include "identity.h"
 #include "relay.h"
 #include "schedule.h"
+#include "seal.h"
 #include "calendar.h"
 #include "ingest.h"
 #include "store.h"
@@ -358,9 +359,7 @@ static enum cf_status decide_route(struct ctx *ctx, struct facts *f, struct plan
 
 static enum cf_status encrypt_record(struct ctx *ctx, const void *data, size_t len, struct buf *out)
 {
-	const char *fprs[] = { home_records_key(ctx), NULL };
-
-	return crypto_encrypt(ctx, ctx->crypto, fprs, data, len, out);
+	return seal_data(ctx, SEAL_RECORDS, data, len, out);
 }
 
 enum cf_status ingest_seal(struct ctx *ctx, const struct facts *f, struct buf *blob)

@@ -21,6 +21,7 @@
 #include "crypto.h"
 #include "home.h"
 #include "log.h"
+#include "seal.h"
 #include "store.h"
 #include "util.h"
 
@@ -202,6 +203,7 @@ static enum cf_status setup(struct ctx *ctx, const struct command *c, const char
 
 static void teardown(struct ctx *ctx)
 {
+	seal_forget(ctx);
 	crypto_close(ctx->crypto);
 	store_close(ctx);
 	config_free(ctx->cfg);

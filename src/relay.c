@@ -24,6 +24,7 @@
 #include "config.h"
 #include "outbox.h"
 #include "relay.h"
+#include "seal.h"
 #include "util.h"
 
 void prepared_release(struct prepared *p)
@@ -112,7 +113,6 @@ enum cf_status relay_prepare(struct ctx *ctx, const char *kind, const struct out
 {
 	struct facts f;
 	struct buf plain = BUF_INIT;
-	const char *rk[] = { practice_key(ctx), NULL };
 	enum cf_status st;
 
 	memset(p, 0, sizeof *p);
@@ -137,7 +137,7 @@ enum cf_status relay_prepare(struct ctx *ctx, const char *kind, const struct out
 		return CF_ERR_NOMEM;
 	}
 	facts_release(&f);
-	st = crypto_encrypt(ctx, ctx->crypto, rk, plain.data, plain.len, &p->payload);
+	st = seal_data(ctx, SEAL_PRACTICE, plain.data, plain.len, &p->payload);
 	explicit_bzero(plain.data, plain.cap);
 	buf_release(&plain);
 	if (st != CF_OK)
@@ -190,7 +190,7 @@ enum cf_status relay_rebuild(struct ctx *ctx, const char *msgid, const char *rec
 		return CF_ERR_NOMEM;
 	for (char *t = strtok_r(copy, " ", &save); t && n < 7; t = strtok_r(NULL, " ", &save))
 		fprs[n++] = t;
-	st = crypto_decrypt_record(ctx, ctx->crypto, payload, len, &plain);
+	st = seal_open(ctx, payload, len, &plain);
 	if (st == CF_OK && facts_deserialize(plain.data, plain.len, &f) < 0)
 		st = ctx_error(ctx, CF_ERR_INTERNAL, "a held message's content is unreadable");
 	if (st == CF_OK) {

@@ -105,7 +105,15 @@ static const char schema_v4[] =
 	" BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
 	"PRAGMA user_version = 4;";
 
-#define SCHEMA_VERSION 4
+/* Seal keys (seal.c): public half clear, secret half OpenPGP-wrapped. */
+static const char schema_v5[] =
+	"CREATE TABLE IF NOT EXISTS seal_keys ("
+	" id INTEGER PRIMARY KEY, purpose INTEGER NOT NULL, wrap_fpr TEXT NOT NULL,"
+	" public BLOB NOT NULL, wrapped BLOB NOT NULL, created_at INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS seal_keys_purpose ON seal_keys (purpose, wrap_fpr, id);"
+	"PRAGMA user_version = 5;";
+
+#define SCHEMA_VERSION 5
 
 enum cf_status store_error(struct ctx *ctx, int rc, const char *what)
 {
@@ -197,6 +205,8 @@ enum cf_status store_open(struct ctx *ctx, const char *path, int readwrite)
 			s = exec(ctx, schema_v3, "upgrade the schema to version 3");
 		if (s == CF_OK && version < 4)
 			s = exec(ctx, schema_v4, "upgrade the schema to version 4");
+		if (s == CF_OK && version < 5)
+			s = exec(ctx, schema_v5, "upgrade the schema to version 5");
 		if (s == CF_OK)
 			s = exec(ctx, "COMMIT;", "create the schema");
 		if (s != CF_OK)

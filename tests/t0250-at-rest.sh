@@ -54,8 +54,10 @@ test_expect_success 'a message left in the spool by a crash is encrypted there t
 test_expect_success 'the database holds only routing data in plain columns' '
 	db_query "$PRACTICE" "SELECT typeof(content) FROM entries" | sort -u >types &&
 	echo blob >expect && test_cmp expect types &&
-	db_query "$PRACTICE" "SELECT hex(substr(content, 1, 1)) FROM entries" | sort -u >first &&
-	grep -Eq "^(84|85|C1)$" first
+	db_query "$PRACTICE" "SELECT hex(substr(content, 1, 4)) FROM entries" | sort -u >first &&
+	echo 43465331 >expect && test_cmp expect first &&
+	db_query "$PRACTICE" "SELECT DISTINCT typeof(public), length(public) FROM seal_keys" >pub &&
+	echo "blob|32" >expect && test_cmp expect pub
 '
 
 # recipients FILE: the key ids a binary OpenPGP message is encrypted to.
@@ -64,15 +66,16 @@ recipients() {
 		sed -n "s/^:pubkey enc packet: .* keyid \([0-9A-F]*\).*/\1/p" | sort
 }
 
-test_expect_success 'records are encrypted to records_key, not the transport key' '
+test_expect_success 'records are sealed to a key whose secret only records_key unwraps' '
 	mkdir -m 700 empty &&
 	gpg_user records records@clinic.example &&
 	GNUPGHOME=$PRACTICE/gnupg gpg --batch --import "$KEYS/records.pub" &&
 	confidant config records_key "$(fpr_of records)" &&
 	compose_entry alice alice@client.example "Records" "Records body $CANARY" rec@client.example >m4.eml &&
 	confidant deliver <m4.eml &&
-	python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); open(sys.argv[2],\"wb\").write(c.execute(\"SELECT content FROM entries WHERE message_id=\x27rec@client.example\x27\").fetchone()[0])" \
-		"$PRACTICE/confidant.db" rec.blob &&
+	test "$(db_query "$PRACTICE" "SELECT wrap_fpr FROM seal_keys s JOIN entries e ON hex(substr(e.content, 5, 4)) = printf('\''%08X'\'', s.id) WHERE e.message_id = '\''rec@client.example'\''")" = "$(fpr_of records)" &&
+	python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); open(sys.argv[2],\"wb\").write(c.execute(\"SELECT wrapped FROM seal_keys WHERE wrap_fpr = ?\", (sys.argv[3],)).fetchone()[0])" \
+		"$PRACTICE/confidant.db" rec.blob "$(fpr_of records)" &&
 	recipients rec.blob >got &&
 	gpg_as records --with-colons --list-keys records@clinic.example |
 		awk -F: "/^sub:/ {print \$5}" >want &&
@@ -86,6 +89,19 @@ test_expect_success 'without the records secret key the journal cannot be read; 
 	GNUPGHOME=$PRACTICE/gnupg gpg --batch --import "$KEYS/records.sec" &&
 	confidant journal alice --json >j.json &&
 	grep -q "Records body $CANARY" j.json
+'
+
+test_expect_success 'a sealed record altered in the database is refused, never shown garbled' '
+	python3 -c "
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+b = bytearray(c.execute(\"SELECT content FROM entries WHERE message_id = ?\", (\"rec@client.example\",)).fetchone()[0])
+b[100] ^= 1
+c.execute(\"UPDATE entries SET content = ? WHERE message_id = ?\", (bytes(b), \"rec@client.example\"))
+c.commit()" "$PRACTICE/confidant.db" &&
+	test_expect_code 75 confidant journal alice >out 2>err &&
+	grep -q "does not authenticate" err &&
+	! grep -q "Records body" out
 '
 
 test_done
