@@ -40,6 +40,7 @@ struct flush_stats {
 	int sent;
 	int failed;
 	int held;
+	int timed_out;             /* hand-offs that ran into send_timeout */
 };
 
 /*
@@ -49,5 +50,12 @@ struct flush_stats {
  * returned status is CF_OK unless the database itself failed.
  */
 enum cf_status outbox_flush(struct ctx *ctx, int64_t only_id, struct flush_stats *stats);
+
+/*
+ * Like outbox_flush, for deliver: stops after the first hand-off that ran
+ * into send_timeout (a hung transport), leaving the rest queued for
+ * flush, so that a delivery stays well inside the MTA's time limit.
+ */
+enum cf_status outbox_flush_briefly(struct ctx *ctx, struct flush_stats *stats);
 
 #endif

@@ -109,7 +109,7 @@ static void send_due(struct ctx *ctx)
 {
 	struct flush_stats fs;
 
-	if (outbox_flush(ctx, 0, &fs) != CF_OK)
+	if (outbox_flush_briefly(ctx, &fs) != CF_OK)
 		log_error("outbox: %s", ctx->errmsg);
 	else if (fs.failed)
 		log_error("outbox: %d hand-off(s) failed, will retry: %s", fs.failed, ctx->errmsg);

@@ -1,9 +1,15 @@
 /* outbox.c: durable sending (see outbox.h). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
+#include "home.h"
+#include "log.h"
 #include "outbox.h"
 #include "relay.h"
 #include "store.h"
@@ -157,14 +163,67 @@ static enum cf_status due_ids(struct ctx *ctx, int64_t only_id, int64_t **ids, s
 	return s;
 }
 
+/*
+ * A hand-off's marker, home/tmp/sent.ID: made with its space allocated
+ * before the hand-off, so that "sent" can be written into it even when
+ * the disk fills while sendmail runs and the database cannot record it.
+ */
+static void marker_path(const struct ctx *ctx, int64_t id, char *out, size_t n)
+{
+	char sub[64];
+
+	snprintf(sub, sizeof sub, "tmp/sent.%lld", (long long)id);
+	home_path(ctx, sub, out, n);
+}
+
+/* Applies markers of hand-offs that were made but not recorded. */
+static enum cf_status apply_markers(struct ctx *ctx)
+{
+	char dir[4096], path[4096], text[8];
+	struct dirent *de;
+	enum cf_status s = CF_OK;
+	DIR *d = opendir(home_path(ctx, "tmp", dir, sizeof dir));
+
+	if (d == NULL)
+		return CF_OK;
+	while (s == CF_OK && (de = readdir(d)) != NULL) {
+		char *end;
+		long long id;
+		int fd, changed = 0;
+		ssize_t r;
+
+		if (strncmp(de->d_name, "sent.", 5) != 0)
+			continue;
+		id = strtoll(de->d_name + 5, &end, 10);
+		if (*end || id <= 0)
+			continue;
+		marker_path(ctx, id, path, sizeof path);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		r = read(fd, text, 5);
+		close(fd);
+		if (r == 5 && memcmp(text, "sent\n", 5) == 0) {
+			s = exec_id(ctx, "UPDATE outbox SET state = 'sent', sent_at = claimed_at, attempts = attempts + 1, "
+				    "last_error = NULL, message = NULL, claimed_at = NULL WHERE id = ?1 AND state = 'sending'",
+				    id, NULL, NULL, &changed);
+			if (s == CF_OK)
+				unlink(path);
+		}
+	}
+	closedir(d);
+	return s;
+}
+
 /* Claims, hands off and records one row. */
 static enum cf_status handoff(struct ctx *ctx, int64_t id, struct flush_stats *stats)
 {
 	sqlite3_stmt *st = NULL;
 	enum cf_status s, sent;
-	char now[32], next[32];
-	int changed = 0, attempts;
+	char now[32], next[32], marker[4096];
+	int changed = 0, attempts, mfd, merr;
 	uint64_t delay;
+	time_t started;
 
 	time_format_iso(ctx->now, now, sizeof now);
 	s = exec_id(ctx, "UPDATE outbox SET state = 'sending', claimed_at = ?2 WHERE id = ?1 "
@@ -180,17 +239,47 @@ static enum cf_status handoff(struct ctx *ctx, int64_t id, struct flush_stats *s
 		return store_error(ctx, sqlite3_errcode(ctx->db), "read an outbox row");
 	}
 	attempts = sqlite3_column_int(st, 2);
+	marker_path(ctx, id, marker, sizeof marker);
+	mfd = open(marker, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	merr = mfd < 0 ? errno : posix_fallocate(mfd, 0, 4096);
+	if (merr != 0) {
+		/* Nothing could record the hand-off: do not make it. */
+		sqlite3_finalize(st);
+		s = ctx_error(ctx, CF_ERR_TEMP, "cannot prepare the hand-off record '%s': %s", marker,
+			      strerror(merr));
+		if (mfd >= 0)
+			close(mfd);
+		unlink(marker);
+		exec_id(ctx, "UPDATE outbox SET state = 'queued', claimed_at = NULL WHERE id = ?1 AND state = 'sending'",
+			id, NULL, NULL, NULL);
+		stats->failed++;
+		return CF_OK;
+	}
+	started = time(NULL);
 	sent = transport_send(ctx, config_get(ctx->cfg, "address"),
 			      (const char *)sqlite3_column_text(st, 0),
 			      sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1));
 	sqlite3_finalize(st);
+	if (sent != CF_OK && time(NULL) - started >= (time_t)config_get_u64(ctx->cfg, "send_timeout"))
+		stats->timed_out++;
 	if (sent == CF_OK) {
 		ctx_crash_point(ctx, "after-handoff");
 		stats->sent++;
-		return exec_id(ctx, "UPDATE outbox SET state = 'sent', sent_at = ?2, attempts = attempts + 1, "
-			       "last_error = NULL, message = NULL, claimed_at = NULL WHERE id = ?1 "
-			       "AND state = 'sending' AND claimed_at = ?2", id, now, NULL, NULL);
+		/* Into space allocated beforehand: this write cannot meet a full
+		 * disk.  Not synced: it stands in for the row update only while
+		 * the machine is up, and a crash here was always a second send. */
+		if (pwrite(mfd, "sent\n", 5, 0) != 5)
+			log_error("outbox: cannot mark message %lld as handed off", (long long)id);
+		close(mfd);
+		s = exec_id(ctx, "UPDATE outbox SET state = 'sent', sent_at = ?2, attempts = attempts + 1, "
+			    "last_error = NULL, message = NULL, claimed_at = NULL WHERE id = ?1 "
+			    "AND state = 'sending' AND claimed_at = ?2", id, now, NULL, NULL);
+		if (s == CF_OK)
+			unlink(marker);
+		return s;
 	}
+	close(mfd);
+	unlink(marker);
 	stats->failed++;
 	delay = config_get_u64(ctx->cfg, "retry_base");
 	for (int i = 0; i < attempts && delay < config_get_u64(ctx->cfg, "retry_max"); i++)
@@ -203,7 +292,7 @@ static enum cf_status handoff(struct ctx *ctx, int64_t id, struct flush_stats *s
 		       "AND state = 'sending'", id, next, ctx->errmsg, NULL);
 }
 
-enum cf_status outbox_flush(struct ctx *ctx, int64_t only_id, struct flush_stats *stats)
+static enum cf_status flush(struct ctx *ctx, int64_t only_id, int brief, struct flush_stats *stats)
 {
 	int64_t *ids = NULL;
 	size_t n = 0;
@@ -212,14 +301,26 @@ enum cf_status outbox_flush(struct ctx *ctx, int64_t only_id, struct flush_stats
 
 	memset(stats, 0, sizeof *stats);
 	time_format_iso(ctx->now - stale_claim(ctx), stale, sizeof stale);
-	s = exec_id(ctx, "UPDATE outbox SET state = 'queued' WHERE state = 'sending' AND claimed_at < ?2 "
-		    "", 0, stale, NULL, NULL);
+	s = apply_markers(ctx);
+	if (s == CF_OK)
+		s = exec_id(ctx, "UPDATE outbox SET state = 'queued' WHERE state = 'sending' AND claimed_at < ?2 "
+			    "", 0, stale, NULL, NULL);
 	if (s == CF_OK)
 		s = revive_held(ctx, only_id, stats);
 	if (s == CF_OK)
 		s = due_ids(ctx, only_id, &ids, &n);
-	for (size_t i = 0; s == CF_OK && i < n; i++)
+	for (size_t i = 0; s == CF_OK && i < n && !(brief && stats->timed_out); i++)
 		s = handoff(ctx, ids[i], stats);
 	free(ids);
 	return s;
+}
+
+enum cf_status outbox_flush(struct ctx *ctx, int64_t only_id, struct flush_stats *stats)
+{
+	return flush(ctx, only_id, 0, stats);
+}
+
+enum cf_status outbox_flush_briefly(struct ctx *ctx, struct flush_stats *stats)
+{
+	return flush(ctx, 0, 1, stats);
 }

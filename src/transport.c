@@ -185,6 +185,9 @@ static enum cf_status sendmail_send(struct ctx *ctx, const char *from, const cha
 			if ((w < 0 && errno != EAGAIN && errno != EINTR) || off == len) {
 				close(in[1]);
 				in[1] = -1;
+				/* Fault injection: sendmail has the whole message, its verdict is not in. */
+				if (off == len)
+					ctx_crash_point(ctx, "during-handoff");
 			}
 		}
 		if (err[0] >= 0 && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) {
