@@ -17,6 +17,8 @@ struct ctx {
 	sqlite3 *db;             /* confidant.db, once opened */
 	struct crypto *crypto;   /* the practice's GnuPG context, once opened */
 	struct seal_cache *seal; /* seal keys this process used (seal.c) */
+	char *gnupg_home;        /* the GnuPG home gpg finds through GNUPGHOME */
+	int was_root;            /* root that became the home's owner (home.c) */
 	time_t now;              /* CONFIDANT_NOW, else the clock at start */
 	int crash_step;          /* fault injection: see ctx_crash_point() */
 	char user[96];           /* who runs this, for the audit trail */

@@ -95,7 +95,9 @@ int cmd_attachment(struct ctx *ctx, int argc, char **argv)
 	}
 	fd = out ? open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : STDOUT_FILENO;
 	if (fd < 0) {
-		fprintf(stderr, "confidant: cannot create '%s': %s\n", out, strerror(errno));
+		fprintf(stderr, "confidant: cannot create '%s': %s%s\n", out, strerror(errno),
+			ctx->was_root ? " (root runs this as the practice home's owner; write to "
+			"standard output instead: confidant attachment ID > FILE)" : "");
 		ret = EX_CANTCREAT;
 		goto out;
 	}

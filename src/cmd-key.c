@@ -40,7 +40,9 @@ int cmd_key(struct ctx *ctx, int argc, char **argv)
 	}
 	/* A public key: readable by whoever the admin hands the file to. */
 	if (out && (fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
-		fprintf(stderr, "confidant: cannot create '%s': %s\n", out, strerror(errno));
+		fprintf(stderr, "confidant: cannot create '%s': %s%s\n", out, strerror(errno),
+			ctx->was_root ? " (root runs this as the practice home's owner; write to "
+			"standard output instead: confidant key > FILE)" : "");
 		ret = EX_CANTCREAT;
 		goto done;
 	}

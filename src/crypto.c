@@ -96,7 +96,9 @@ static enum cf_status make_gctx(struct ctx *ctx, const char *home, int interacti
 	gpgme_error_t err;
 
 	err = gpgme_new(&g);
-	if (!err)
+	/* The practice's home comes through GNUPGHOME (crypto_open); only a
+	 * scratch keyring is named here, which costs a gpg --version. */
+	if (!err && strcmp(home, ctx->gnupg_home ? ctx->gnupg_home : "") != 0)
 		err = gpgme_ctx_set_engine_info(g, GPGME_PROTOCOL_OpenPGP, NULL, home);
 	if (!err)
 		err = gpgme_set_protocol(g, GPGME_PROTOCOL_OpenPGP);
@@ -128,6 +130,16 @@ enum cf_status crypto_open(struct ctx *ctx, const char *gnupghome, int interacti
 	gpgme_set_global_flag("disable-gpgconf", "1");
 	if (gpgme_check_version("1.18.0") == NULL)
 		return ctx_error(ctx, CF_ERR_CONFIG, "gpgme is older than 1.18.0");
+	/* Naming the home in gpgme's engine info runs gpg --version once more
+	 * for every context; through the environment, gpg finds it with none.
+	 * The first home opened is the process's (a scratch keyring is named
+	 * per context instead). */
+	if (ctx->gnupg_home == NULL) {
+		if ((ctx->gnupg_home = strdup(gnupghome)) == NULL)
+			return CF_ERR_NOMEM;
+		if (setenv("GNUPGHOME", gnupghome, 1) < 0)
+			return ctx_error(ctx, CF_ERR_NOMEM, "cannot set GNUPGHOME");
+	}
 	c = calloc(1, sizeof *c);
 	if (c == NULL || (c->home = strdup(gnupghome)) == NULL) {
 		free(c);

@@ -204,6 +204,7 @@ static enum cf_status setup(struct ctx *ctx, const struct command *c, const char
 static void teardown(struct ctx *ctx)
 {
 	seal_forget(ctx);
+	free(ctx->gnupg_home);
 	crypto_close(ctx->crypto);
 	store_close(ctx);
 	config_free(ctx->cfg);
