@@ -16,13 +16,13 @@ cd "$top"
 # Build tools and libraries, and what the tests drive for real: gpg and its
 # agent, NeoMutt in tmux, sqlite3 and python3 to read results.
 packages="build-essential autoconf automake pkg-config libetpan-dev libgpgme-dev
-	libsqlite3-dev libgnutls28-dev gnupg gpg-agent sqlite3 neomutt tmux python3 openssl util-linux"
+	libsqlite3-dev libgnutls28-dev nettle-dev gnupg gpg-agent sqlite3 neomutt tmux python3 openssl util-linux"
 
 # What only the test suite drives: valgrind for the memory check, and the
 # programs whose recipes contrib/ ships, run for real by t0910.  Installing
 # Dovecot must not start a system Dovecot: services stay down meanwhile.
 [ "$what" = check ] &&
-	packages="$packages valgrind procmail maildrop dovecot-core dovecot-sieve fetchmail getmail6 systemd"
+	packages="$packages valgrind procmail maildrop dovecot-core dovecot-sieve fetchmail getmail6 systemd postfix"
 
 missing=""
 for p in $packages; do
@@ -32,6 +32,8 @@ done
 if [ -n "$missing" ] && [ "${SKIP_APT:-}" != 1 ]; then
 	echo "bootstrap: installing$missing"
 	export DEBIAN_FRONTEND=noninteractive
+	# Postfix for t0900, which runs a private instance: no system configuration.
+	echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 	apt-get update -q >/dev/null
 	norc=""
 	if [ ! -e /usr/sbin/policy-rc.d ]; then
