@@ -116,6 +116,14 @@ enum cf_status crypto_decrypt_record(struct ctx *ctx, struct crypto *c, const vo
  * Whether the practice key can decrypt right now (gpg-agent alive, key
  * present): used to tell a broken message from a broken machine.
  */
+/*
+ * Lists the keys of fprs (primary fingerprints; "" entries are skipped)
+ * in one gpg process and keeps them for this process, so that the
+ * messages one delivery sends cost no listing each.  Best effort: a key
+ * not found here is listed again when it is used, and fails there.
+ */
+void crypto_preload_keys(struct crypto *c, const char *const *fprs);
+
 /* The public key fpr, armored and minimal (no third-party signatures). */
 enum cf_status crypto_export_public(struct ctx *ctx, struct crypto *c, const char *fpr, struct buf *out);
 

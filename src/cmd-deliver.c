@@ -138,6 +138,8 @@ static enum cf_status deliver_stdin(struct ctx *ctx)
 	st = seal_data(ctx, SEAL_PRACTICE, raw.data, raw.len, &cipher);
 	if (st == CF_OK)
 		st = spool_write(ctx, cipher.data, cipher.len, name, &lockfd);
+	/* On disk now; a large message should not be held twice meanwhile. */
+	buf_release(&cipher);
 	if (st != CF_OK)
 		goto out;
 	ctx_crash_point(ctx, "after-spool");

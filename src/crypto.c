@@ -483,11 +483,9 @@ static gpgme_error_t list_one_key(gpgme_ctx_t g, const char *fpr, gpgme_key_t *o
 	return err;
 }
 
-/* A public key by fingerprint, from the cache or the keyring (a new reference). */
-static gpgme_error_t key_by_fpr(struct crypto *c, const char *fpr, gpgme_key_t *out)
+/* A key this process listed already (a new reference), or GPG_ERR_EOF. */
+static gpgme_error_t key_cached(struct crypto *c, const char *fpr, gpgme_key_t *out)
 {
-	gpgme_error_t err;
-
 	for (size_t i = 0; i < c->nkeys; i++) {
 		if (c->keys[i]->subkeys && strcasecmp(c->keys[i]->subkeys->fpr, fpr) == 0) {
 			gpgme_key_ref(c->keys[i]);
@@ -495,12 +493,55 @@ static gpgme_error_t key_by_fpr(struct crypto *c, const char *fpr, gpgme_key_t *
 			return 0;
 		}
 	}
+	return gpg_error(GPG_ERR_EOF);
+}
+
+/* A public key by fingerprint, from the cache or the keyring (a new reference). */
+static gpgme_error_t key_by_fpr(struct crypto *c, const char *fpr, gpgme_key_t *out)
+{
+	gpgme_error_t err;
+
+	if (key_cached(c, fpr, out) == 0)
+		return 0;
 	err = list_one_key(c->gctx, fpr, out);
 	if (!err && c->nkeys < KEY_CACHE) {
 		gpgme_key_ref(*out);
 		c->keys[c->nkeys++] = *out;
 	}
 	return err;
+}
+
+void crypto_preload_keys(struct crypto *c, const char *const *fprs)
+{
+	const char *want[8];
+	gpgme_key_t key;
+	size_t n = 0;
+	gpgme_error_t err;
+
+	for (size_t i = 0; fprs[i] && n < 7; i++) {
+		gpgme_key_t have = NULL;
+		if (fprs[i][0] && key_cached(c, fprs[i], &have) == 0) {
+			gpgme_key_unref(have);
+			continue;
+		}
+		if (fprs[i][0])
+			want[n++] = fprs[i];
+	}
+	if (n < 2)
+		return;  /* one key is one listing either way: leave it to key_by_fpr */
+	want[n] = NULL;
+	err = gpgme_op_keylist_ext_start(c->gctx, want, 0, 0);
+	while (!err && gpgme_op_keylist_next(c->gctx, &key) == 0) {
+		int match = 0;
+		/* Only an exact primary fingerprint: a pattern can match more. */
+		for (size_t i = 0; i < n && key->subkeys; i++)
+			match |= strcasecmp(key->subkeys->fpr, want[i]) == 0;
+		if (match && c->nkeys < KEY_CACHE)
+			c->keys[c->nkeys++] = key;
+		else
+			gpgme_key_unref(key);
+	}
+	gpgme_op_keylist_end(c->gctx);
 }
 
 /*

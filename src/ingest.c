@@ -475,6 +475,12 @@ static enum cf_status prepare_outgoing(struct ctx *ctx, struct facts *f, struct 
 	st = store_entry_by_dedupe(ctx, f->dedupe, &existing);
 	if (st != CF_OK || existing)
 		return st;
+	{
+		/* Every key this delivery's mail needs, in one gpg listing. */
+		const char *keys[] = { config_get(ctx->cfg, "practice_key"), pl->therapist.fpr,
+				       pl->client.fpr, NULL };
+		crypto_preload_keys(ctx->crypto, keys);
+	}
 	if (pl->route == ROUTE_ENTRY) {
 		int urgent = 0;
 		st = schedule_is_urgent(ctx, f->body, &urgent);

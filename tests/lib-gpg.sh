@@ -59,10 +59,14 @@ gpg_import() {
 
 # practice_init [ADDRESS]: a practice home in $PRACTICE with a generated key.
 # Exports CONFIDANT_HOME and leaves the public key in $KEYS/practice.pub.
+# Mail the practice sends goes to a sink that keeps nothing, unless a test
+# says otherwise (lib-relay.sh captures it): never into the machine's MTA.
 practice_init() {
 	"$CONFIDANT" init --address "${1:-practice@clinic.example}" \
 		--generate-key --name "Test Practice" >"$TRASH/practice.fpr" || return 1
 	GNUPGHOME=$PRACTICE/gnupg gpg --batch --armor --export >"$KEYS/practice.pub"
+	printf '#!/bin/sh\ncat >/dev/null\n' >"$TRASH/null-sendmail" && chmod 755 "$TRASH/null-sendmail" &&
+	"$CONFIDANT" config sendmail "$TRASH/null-sendmail -oi -t"
 }
 
 # make_mime_entry SUBJECT BODY [ATTACHMENT]: an inner MIME entity (CRLF)

@@ -505,6 +505,12 @@ test_expect_success 'gpg-agent killed between deliveries: the next one starts it
 
 test_expect_success 'gpg-agent killed again and again during deliveries: 0 or 75, never quarantined; then once' '
 	: >kills && : >retry.list &&
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do
+		compose_entry c3 c3@client.example "AK $i" "agent killed $i" agk-$i@client.example >ak-$i.eml ||
+			exit 1
+	done || exit 1
+	# The killer alone goes to the background (an && before it would take
+	# the whole list along).
 	( while [ ! -e stop.killer ]; do
 		p=$(agent_pid)
 		[ -n "$p" ] && kill -KILL "$p" 2>/dev/null && echo "$p" >>kills
@@ -513,7 +519,6 @@ test_expect_success 'gpg-agent killed again and again during deliveries: 0 or 75
 	killer=$! &&
 	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do
 		m=agk-$i@client.example &&
-		compose_entry c3 c3@client.example "AK $i" "agent killed $i" $m >ak-$i.eml &&
 		{ confidant deliver <ak-$i.eml 2>err; rc=$?; } &&
 		say "delivery $i: exit $rc $(tr "\n" " " <err)" &&
 		case $rc in

@@ -36,11 +36,12 @@ test_user_can_reach_() {
 		_ "$1" "$CONFIDANT" "$TEST_DIR/test-lib.sh" \
 		"$( [ -d "$INTEROP_DIR" ] && echo "$INTEROP_DIR/." )"
 }
-# Copies the scripts, the contrib files they read, the built programs and
-# the interop mail into a directory the test user can read.
+# Copies the scripts, the contrib files and man pages they read, the built
+# programs and the interop mail into a directory the test user can read.
 test_stage_tree_() {
 	stage=$(mktemp -d /tmp/cf-stage.XXXXXX) || return 1
-	{ mkdir -p "$stage/tests" "$stage/src" "$stage/contrib" "$stage/interop" &&
+	{ mkdir -p "$stage/tests" "$stage/src" "$stage/contrib" "$stage/interop" "$stage/man" &&
+	cp -R "$TEST_SRCDIR/man/." "$stage/man/" &&
 	cp -R "$TEST_DIR/." "$stage/tests/" &&
 	cp -R "$TEST_SRCDIR/contrib/." "$stage/contrib/" &&
 	cp "$CONFIDANT" "$stage/src/confidant" &&
