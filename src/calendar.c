@@ -44,15 +44,25 @@ static void tz_leave(struct tzswitch *sw)
 
 int cal_zone_ok(const char *tz)
 {
-	char path[512];
+	char path[512], magic[4];
 	struct stat sb;
+	FILE *fp;
+	int ok;
 
 	if (tz == NULL || *tz == '\0' || *tz == '/' || strstr(tz, "..") || strlen(tz) > 200)
 		return 0;
 	if (strcmp(tz, "UTC") == 0)
 		return 1;
 	snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", tz);
-	return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+	if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+		return 0;
+	/* zone.tab, tzdata.zi, leapseconds... are files there too, but no zone:
+	 * the C library would quietly take such a name for UTC. */
+	if ((fp = fopen(path, "rb")) == NULL)
+		return 0;
+	ok = fread(magic, 1, sizeof magic, fp) == sizeof magic && memcmp(magic, "TZif", 4) == 0;
+	fclose(fp);
+	return ok;
 }
 
 time_t cal_local_to_utc(const char *tz, int y, int m, int d, int minute_of_day)
@@ -252,7 +262,9 @@ int cal_parse_commitment(const char *spec, struct commitment_spec *out)
 	int k;
 
 	k = sscanf(spec, " %lf %31s %31s %7s", &num, word, unit, extra);
-	if (k < 2 || num <= 0 || num > 100000 || k == 4)
+	/* Written so that a NaN ("nan hours") fails too: it would reach the
+	 * conversions to long below, which are undefined for it. */
+	if (k < 2 || !(num > 0 && num <= 100000) || k == 4)
 		return -1;
 	out->business = 0;
 	if (strcasecmp(word, "business") == 0) {

@@ -45,7 +45,7 @@ static int check_schedule_opts(const char *name, const struct schedule_opts *so)
 	}
 	if (so->day_length) {
 		double h = strtod(so->day_length, &e);
-		if (*e || h <= 0 || h > 24)
+		if (*e || !(h > 0 && h <= 24))   /* a NaN fails too */
 			return cmd_usage_error(name, "bad --day-length '%s': hours from 0 to 24, like 8",
 					       so->day_length);
 	}

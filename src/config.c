@@ -161,7 +161,8 @@ enum cf_status config_check(struct ctx *ctx, const char *name, const char *value
 					 "bad value for '%s': expected a mail address like practice@example.org", name);
 		break;
 	case SETTING_FINGERPRINT:
-		if (*value && !is_fingerprint(value))
+		/* Empty means "the default" and there is none for practice_key. */
+		if ((*value || config_settings[i].def == NULL) && !is_fingerprint(value))
 			return ctx_error(ctx, CF_ERR_USAGE,
 					 "bad value for '%s': expected a key fingerprint (40 or 64 hexadecimal digits)", name);
 		break;
@@ -202,7 +203,7 @@ enum cf_status config_check(struct ctx *ctx, const char *name, const char *value
 	case SETTING_DAY_LENGTH: {
 		char *e;
 		double h = strtod(value, &e);
-		if (*e || h <= 0 || h > 24)
+		if (*e || !(h > 0 && h <= 24))   /* a NaN fails too */
 			return ctx_error(ctx, CF_ERR_USAGE, "bad value for '%s': expected hours from 0 to 24, like 8 or 7.5", name);
 		break;
 	}
@@ -425,10 +426,13 @@ enum cf_status config_set(struct ctx *ctx, const char *path, const char *name,
 				*close_br = '\0';
 			in_section = strcmp(trim(t + 1), config_settings[i].section) == 0;
 			section_seen |= in_section;
-		} else if (!done && (eq = strchr(t, '=')) != NULL && *t != '#' && *t != ';') {
+		} else if ((eq = strchr(t, '=')) != NULL && *t != '#' && *t != ';') {
 			*eq = '\0';
 			if (strcmp(trim(t), name) == 0) {
-				buf_printf(&outb, "%s = %s\n", name, value);
+				/* The loader keeps the last of several lines for a key:
+				 * the first gets the value, any later one goes. */
+				if (!done)
+					buf_printf(&outb, "%s = %s\n", name, value);
 				done = 1;
 				free(copy);
 				continue;

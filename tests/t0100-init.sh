@@ -122,6 +122,20 @@ test_expect_success 'config refuses unknown names with the list, and bad values 
 	confidant -H "$TRASH/p1" config max_mime_depth >v && echo 16 >expect && test_cmp expect v
 '
 
+test_expect_success 'config refuses NaN day lengths and an empty practice_key (found by fuzzing)' '
+	test_expect_code 64 confidant -H "$TRASH/p1" config day_length nan &&
+	test_expect_code 64 confidant -H "$TRASH/p1" config practice_key "" &&
+	confidant -H "$TRASH/p1" config practice_key >k && test -s k
+'
+
+test_expect_success 'config NAME VALUE with the key twice in the file: the value read back is the new one' '
+	cp -a p1 pdup && chmod 700 pdup &&
+	printf "[outbox]\nretry_base = 60\nretry_base = 90\n" >>pdup/confidant.conf &&
+	confidant -H "$TRASH/pdup" config retry_base 120 &&
+	test "$(confidant -H "$TRASH/pdup" config retry_base)" = 120 &&
+	test "$(grep -c "^retry_base" pdup/confidant.conf)" = 1
+'
+
 test_expect_success 'a broken config file is a configuration error naming the line' '
 	cp -a p1 p5 && echo "frobnicate = yes" >>p5/confidant.conf &&
 	test_expect_code 78 confidant -H "$TRASH/p5" config address 2>err &&

@@ -104,6 +104,12 @@ int main(void)
 	ok(cal_parse_hours("Mon-Fri 09:00-17:00; Mon 09:00-17:00", &c, why, sizeof why) < 0,
 	   "overlapping hours are refused: %s", why);
 	ok(cal_parse_hours("Mon 09:00-12:00, 12:00-17:00", &c, why, sizeof why) == 0, "touching spans are fine");
+	/* Found by fuzzing: a NaN passed "num <= 0 || num > 100000". */
+	ok(cal_parse_commitment("nan hours", &s) < 0, "a NaN commitment is refused");
+	ok(cal_parse_commitment("inf business days", &s) < 0, "an infinite commitment is refused");
+	/* Found by fuzzing: files under zoneinfo that are no zone. */
+	ok(!cal_zone_ok("zone.tab") && !cal_zone_ok("tzdata.zi"), "zoneinfo's index files are no zone");
+	ok(cal_zone_ok("Europe/Berlin") && cal_zone_ok("UTC"), "real zones still are");
 	ok(cal_parse_commitment("1 business day", &s) == 0 && s.business, "business day");
 	ok(cal_parse_commitment("3 business hours", &s) == 0 && s.business && s.minutes == 180, "business hours");
 	ok(cal_parse_commitment("1 hours", &s) == 0 && !s.business && s.minutes == 60, "wall-clock hours");
