@@ -228,7 +228,7 @@ result "1. per message: deliver $(fmt "$per_c") ms; gpg CLI $(fmt "$(calc "$per_
 if [ -n "$peer" ] && [ -f "$top/bench/schleuder.sh" ]; then
 	peer_out=$(CONFIDANT="$CONFIDANT" BENCH_N="$N" bash "$top/bench/schleuder.sh" 2>&1 | tail -n 5)
 	printf '%s\n' "$peer_out" | sed 's/^/   /'
-	result "2. peer: $(printf '%s\n' "$peer_out" | grep -E "^(peer ratio|schleuder: SKIPPED)" | tail -n 1)"
+	result "2. peer: $(printf '%s\n' "$peer_out" | grep -E "^(peer ratio|schleuder: SKIPPED|schleuder: ERROR)" | tail -n 1)"
 else
 	result "2. peer: not run"
 fi
