@@ -46,6 +46,8 @@ struct crypto {
 	int st_begin_decryption;
 	int st_encrypted;        /* ENC_TO or NEED_PASSPHRASE_SYM: there was ciphertext */
 	int st_any;              /* any status line at all: gpg ran and read the data */
+	char st_noseckey[4][17]; /* key ids gpg found no secret for (NO_SECKEY) */
+	int st_n_noseckey;
 };
 
 static enum cf_status gpg_fail(struct ctx *ctx, gpgme_error_t err, const char *what)
@@ -58,8 +60,9 @@ static gpgme_error_t status_cb(void *hook, const char *keyword, const char *args
 {
 	struct crypto *c = hook;
 
-	(void)args;
 	c->st_any++;
+	if (strcmp(keyword, "NO_SECKEY") == 0 && args && c->st_n_noseckey < 4)
+		snprintf(c->st_noseckey[c->st_n_noseckey++], sizeof c->st_noseckey[0], "%.16s", args);
 	if (strcmp(keyword, "DECRYPTION_OKAY") == 0)
 		c->st_decryption_okay++;
 	else if (strcmp(keyword, "DECRYPTION_FAILED") == 0)
@@ -80,6 +83,29 @@ static void status_reset(struct crypto *c)
 {
 	c->st_decryption_okay = c->st_decryption_failed = 0;
 	c->st_nodata = c->st_newsig = c->st_begin_decryption = c->st_encrypted = c->st_any = 0;
+	c->st_n_noseckey = 0;
+}
+
+/*
+ * Whether gpg said "no secret key" for a key whose secret this keyring
+ * holds: then gpg-agent failed it (killed, starved), and the message is
+ * not to blame.  Lists the secret keys, on the failure path only.
+ */
+static int lost_own_secret(struct crypto *c)
+{
+	gpgme_key_t key;
+	int own = 0;
+
+	if (c->st_n_noseckey == 0 || gpgme_op_keylist_start(c->gctx, NULL, 1) != 0)
+		return 0;
+	while (gpgme_op_keylist_next(c->gctx, &key) == 0) {
+		for (gpgme_subkey_t sk = key->subkeys; sk; sk = sk->next)
+			for (int i = 0; i < c->st_n_noseckey; i++)
+				own |= sk->keyid && strcasecmp(sk->keyid, c->st_noseckey[i]) == 0;
+		gpgme_key_unref(key);
+	}
+	gpgme_op_keylist_end(c->gctx);
+	return own;
 }
 
 static gpgme_error_t no_passphrase_cb(void *hook, const char *uid_hint, const char *info,
@@ -782,6 +808,11 @@ enum cf_status crypto_decrypt_verify(struct ctx *ctx, struct crypto *c, const vo
 		res->verdict = DEC_NOT_ENCRYPTED;
 		snprintf(res->why, sizeof res->why, "no encrypted data found (%s)",
 			 err ? gpgme_strerror(err) : "signed or literal data only");
+		goto fail;
+	}
+	if ((err || c->st_decryption_okay == 0 || c->st_decryption_failed) && lost_own_secret(c)) {
+		st = ctx_error(ctx, CF_ERR_TEMP, "gpg could not use the practice key's secret "
+			       "(gpg-agent unavailable?): try again later");
 		goto fail;
 	}
 	if (err || c->st_decryption_okay == 0 || c->st_decryption_failed ||

@@ -526,7 +526,9 @@ test_expect_success 'gpg-agent killed again and again during deliveries: 0 or 75
 		75) test "$(entries $m)" = 0 && echo $i >>retry.list ;;
 		*) false ;;
 		esac &&
-		test "$(quarantined $m)" = 0 && test "$(spooled)" = 0 || { touch stop.killer; exit 1; }
+		test "$(quarantined $m)" = 0 && test "$(spooled)" = 0 || {
+			say "delivery $i: entries $(entries $m), quarantined $(quarantined $m), spooled $(spooled)"
+			touch stop.killer; exit 1; }
 	done;
 	rc=$?; touch stop.killer; wait $killer; test $rc = 0 &&
 	say "$(wc -l <kills) agent(s) killed, $(wc -l <retry.list) delivery(ies) deferred" &&
