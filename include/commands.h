@@ -41,6 +41,7 @@ int cmd_client(struct ctx *ctx, int argc, char **argv);
 int cmd_deliver(struct ctx *ctx, int argc, char **argv);
 int cmd_audit(struct ctx *ctx, int argc, char **argv);
 int cmd_key(struct ctx *ctx, int argc, char **argv);
+int cmd_export(struct ctx *ctx, int argc, char **argv);
 int cmd_quarantine(struct ctx *ctx, int argc, char **argv);
 int cmd_journal(struct ctx *ctx, int argc, char **argv);
 int cmd_attachment(struct ctx *ctx, int argc, char **argv);

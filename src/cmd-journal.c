@@ -1,12 +1,20 @@
-/* cmd-journal.c: confidant journal HANDLE [--json]. */
+/*
+ * cmd-journal.c: confidant journal HANDLE [--json], and confidant export
+ * HANDLE [-o FILE]: the same entries with their attachments' bytes, for a
+ * client's request for their record or a move to another system.
+ */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "audit.h"
 #include "commands.h"
+#include "compose.h"
 #include "crypto.h"
 #include "json.h"
 #include "record.h"
@@ -31,7 +39,7 @@ static enum cf_status open_record(struct ctx *ctx, sqlite3_stmt *st, int col, st
 }
 
 static void print_json_entry(sqlite3_stmt *st, const struct facts *f, const long long *att_ids,
-			     int first)
+			     int first, int with_data)
 {
 	printf("%s{\"id\":%lld,\"thread\":%lld,\"direction\":", first ? "" : ",",
 	       (long long)sqlite3_column_int64(st, 0), (long long)sqlite3_column_int64(st, 1));
@@ -54,7 +62,16 @@ static void print_json_entry(sqlite3_stmt *st, const struct facts *f, const long
 		json_str(stdout, f->atts[i].filename);
 		printf(",\"content_type\":");
 		json_str(stdout, f->atts[i].content_type);
-		printf(",\"size\":%zu,\"sha256\":\"%s\"}", f->atts[i].size, f->atts[i].sha256);
+		printf(",\"size\":%zu,\"sha256\":\"%s\"", f->atts[i].size, f->atts[i].sha256);
+		if (with_data) {
+			struct buf b64 = BUF_INIT;
+			if (base64_encode(f->atts[i].data, f->atts[i].size, &b64) == 0 && b64.data) {
+				printf(",\"data_base64\":");
+				json_strn(stdout, b64.data, b64.len);
+			}
+			buf_release(&b64);
+		}
+		printf("}");
 	}
 	printf("]}");
 }
@@ -84,32 +101,23 @@ static void print_text_entry(sqlite3_stmt *st, const struct facts *f, const long
 	free(body);
 }
 
-int cmd_journal(struct ctx *ctx, int argc, char **argv)
+enum show { SHOW_TEXT, SHOW_JSON, SHOW_EXPORT };
+
+static int show_journal(struct ctx *ctx, const char *handle, enum show how)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct person client;
 	sqlite3_stmt *st = NULL, *ast = NULL;
 	enum cf_status s;
-	int ch, json = 0, rc, n = 0, ret = EX_OK;
+	int rc, n = 0, ret = EX_OK, json = how != SHOW_TEXT;
 	long long last_thread = 0;
 
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'j': json = 1; break;
-		default: return cmd_usage_error("journal", "unknown option");
-		}
-	}
-	if (optind + 1 != argc)
-		return cmd_usage_error("journal", "give exactly one client HANDLE");
-	s = store_client_by_handle(ctx, argv[optind], &client);
+	s = store_client_by_handle(ctx, handle, &client);
 	if (s == CF_ERR_NOTFOUND)
-		s = ctx_error(ctx, CF_ERR_NOTFOUND, "no client '%s'", argv[optind]);
+		s = ctx_error(ctx, CF_ERR_NOTFOUND, "no client '%s'", handle);
 	/* A read of a journal is on the record before a word of it is shown. */
 	if (s == CF_OK)
-		s = audit_append(ctx, "journal", client.handle, NULL, json ? "read, json" : "read");
+		s = audit_append(ctx, how == SHOW_EXPORT ? "export" : "journal", client.handle, NULL,
+				 how == SHOW_EXPORT ? "with attachments" : json ? "read, json" : "read");
 	if (s == CF_OK)
 		s = store_prepare(ctx, "SELECT id, thread_id, direction, message_id, received_at, signer, content "
 				  "FROM entries WHERE client_id = ?1 ORDER BY thread_id, id", &st);
@@ -139,7 +147,7 @@ int cmd_journal(struct ctx *ctx, int argc, char **argv)
 		if (f.natts > na)
 			f.natts = na;
 		if (json)
-			print_json_entry(st, &f, ids, n == 0);
+			print_json_entry(st, &f, ids, n == 0, how == SHOW_EXPORT);
 		else
 			print_text_entry(st, &f, ids, &last_thread);
 		n++;
@@ -157,4 +165,54 @@ out:
 	sqlite3_finalize(st);
 	sqlite3_finalize(ast);
 	return ret;
+}
+
+int cmd_journal(struct ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch, json = 0;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'j': json = 1; break;
+		default: return cmd_usage_error("journal", "unknown option");
+		}
+	}
+	if (optind + 1 != argc)
+		return cmd_usage_error("journal", "give exactly one client HANDLE");
+	return show_journal(ctx, argv[optind], json ? SHOW_JSON : SHOW_TEXT);
+}
+
+int cmd_export(struct ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *out = NULL;
+	int ch, fd;
+
+	while ((ch = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'o': out = optarg; break;
+		default: return cmd_usage_error("export", "unknown option");
+		}
+	}
+	if (optind + 1 != argc)
+		return cmd_usage_error("export", "give exactly one client HANDLE");
+	if (out) {
+		/* Clinical records in the clear: private to whoever runs this. */
+		fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0) {
+			fprintf(stderr, "confidant: cannot create '%s': %s%s\n", out, strerror(errno),
+				ctx->was_root ? " (root runs this as the practice home's owner; write to "
+				"standard output instead: confidant export HANDLE > FILE)" : "");
+			return EX_CANTCREAT;
+		}
+		close(fd);
+	}
+	return show_journal(ctx, argv[optind], SHOW_EXPORT);
 }

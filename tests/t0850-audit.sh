@@ -64,6 +64,23 @@ test_expect_success 'journal and attachment reads are audited before anything is
 	test "$(rows "action = '\''attachment'\''")" = 1
 '
 
+test_expect_success 'export writes the whole journal with attachment bytes, 0600, and is audited' '
+	(umask 022 && confidant export alice -o "$TRASH/alice.json") &&
+	test "$(stat -c %a alice.json)" = 600 &&
+	python3 -c "
+import base64, json, sys
+d = json.load(open(sys.argv[1]))
+atts = [a for e in d for a in e[\"attachments\"]]
+assert len(d) >= 1 and len(atts) == 1, d
+assert base64.b64decode(atts[0][\"data_base64\"]) == open(sys.argv[2], \"rb\").read()
+assert any(\"$CANARY\" in e[\"body\"] for e in d)
+" alice.json scan.bin &&
+	test "$(rows "action = '\''export'\'' AND handle = '\''alice'\''")" = 1 &&
+	confidant export alice >stdout.json && cmp alice.json stdout.json &&
+	test_expect_code 66 confidant export nobody 2>err && grep -q "no client" err &&
+	test_expect_code 64 confidant export 2>err
+'
+
 test_expect_success 'quarantine show, release and drop are audited' '
 	confidant quarantine show 1 >/dev/null &&
 	confidant quarantine release 1 --client alice >/dev/null &&
