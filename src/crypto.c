@@ -810,20 +810,20 @@ enum cf_status crypto_decrypt_verify(struct ctx *ctx, struct crypto *c, const vo
 			 err ? gpgme_strerror(err) : "signed or literal data only");
 		goto fail;
 	}
-	if ((err || c->st_decryption_okay == 0 || c->st_decryption_failed) && lost_own_secret(c)) {
-		st = ctx_error(ctx, CF_ERR_TEMP, "gpg could not use the practice key's secret "
-			       "(gpg-agent unavailable?): try again later");
-		goto fail;
-	}
 	if (err || c->st_decryption_okay == 0 || c->st_decryption_failed ||
 	    (dr && dr->legacy_cipher_nomdc) || (dr && dr->unsupported_algorithm)) {
+		int nomdc = dr && dr->legacy_cipher_nomdc;
 		res->verdict = DEC_FAILED;
-		if (dr && dr->legacy_cipher_nomdc)
+		if (nomdc)
 			snprintf(res->why, sizeof res->why, "no integrity protection (legacy cipher without MDC)");
 		else if (err && gpgme_err_code(err) != GPG_ERR_DECRYPT_FAILED)
 			snprintf(res->why, sizeof res->why, "decryption failed: %s", gpgme_strerror(err));
 		else
 			snprintf(res->why, sizeof res->why, "decryption failed");
+		/* Last: the listing ends the decrypt result (dr is gone after it). */
+		if (!nomdc && lost_own_secret(c))
+			st = ctx_error(ctx, CF_ERR_TEMP, "gpg could not use the practice key's secret "
+				       "(gpg-agent unavailable?): try again later");
 		goto fail;
 	}
 	if (c->st_begin_decryption > 1 || c->st_decryption_okay > 1) {
