@@ -5,9 +5,11 @@
  * name.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -64,7 +66,7 @@ enum cf_status registry_add(struct ctx *ctx, int is_client, const struct registr
 	struct person existing, therapist;
 	enum cf_status st;
 	char scratch[4096], *email = NULL;
-	int in_use = 0;
+	int in_use = 0, lockfd = -1;
 
 	memset(&therapist, 0, sizeof therapist);
 	if (!str_is_handle(r->handle))
@@ -100,6 +102,16 @@ enum cf_status registry_add(struct ctx *ctx, int is_client, const struct registr
 			       "cannot read key '%s': %s", r->key_file,
 			       st == CF_ERR_NOTFOUND ? "no such file" :
 			       st == CF_ERR_DATA ? "larger than 4 MiB" : strerror(errno));
+		goto out;
+	}
+	/* One registration at a time: two gpg imports into the practice keyring
+	 * at once can lose one of the keys (seen with GnuPG 2.2 when 200
+	 * therapists were registered two at a time), leaving a pinned person
+	 * nothing can be encrypted to.  The lock dies with the process. */
+	snprintf(scratch, sizeof scratch, "%s/register.lock", ctx->home);
+	lockfd = open(scratch, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (lockfd < 0 || flock(lockfd, LOCK_EX) < 0) {
+		st = ctx_error(ctx, CF_ERR_TEMP, "cannot lock '%s': %s", scratch, strerror(errno));
 		goto out;
 	}
 	snprintf(scratch, sizeof scratch, "%s/tmp/keycheck.%ld", ctx->home, (long)getpid());
@@ -138,6 +150,8 @@ enum cf_status registry_add(struct ctx *ctx, int is_client, const struct registr
 	else
 		snprintf(fpr, FPR_MAX, "%s", ki.fpr);
 out:
+	if (lockfd >= 0)
+		close(lockfd);
 	free(email);
 	key_info_release(&ki);
 	buf_release(&key);

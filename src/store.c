@@ -113,7 +113,12 @@ static const char schema_v5[] =
 	"CREATE INDEX IF NOT EXISTS seal_keys_purpose ON seal_keys (purpose, wrap_fpr, id);"
 	"PRAGMA user_version = 5;";
 
-#define SCHEMA_VERSION 5
+/* Version 6: commitments by therapist, covering what stats reads of them. */
+static const char schema_v6[] =
+	"CREATE INDEX IF NOT EXISTS commitments_therapist ON commitments (therapist_id, received_at, due_at, met_at);"
+	"PRAGMA user_version = 6;";
+
+#define SCHEMA_VERSION 6
 
 enum cf_status store_error(struct ctx *ctx, int rc, const char *what)
 {
@@ -207,6 +212,8 @@ enum cf_status store_open(struct ctx *ctx, const char *path, int readwrite)
 			s = exec(ctx, schema_v4, "upgrade the schema to version 4");
 		if (s == CF_OK && version < 5)
 			s = exec(ctx, schema_v5, "upgrade the schema to version 5");
+		if (s == CF_OK && version < 6)
+			s = exec(ctx, schema_v6, "upgrade the schema to version 6");
 		if (s == CF_OK)
 			s = exec(ctx, "COMMIT;", "create the schema");
 		if (s != CF_OK)

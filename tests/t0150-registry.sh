@@ -110,4 +110,20 @@ test_expect_success 'show of an unknown handle fails; list without registrations
 	confidant client list >l && grep -q "^alice " l && grep -q "^bob " l
 '
 
+test_expect_success 'registrations run in parallel all land in the practice keyring' '
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
+		gpg_user "par$i" "par$i@client.example" >/dev/null 2>&1 || exit 1
+	done &&
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
+		confidant client add "par$i" --email "par$i@client.example" --key "$KEYS/par$i.pub" \
+			--therapist thera >/dev/null 2>&1 &
+	done &&
+	wait &&
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
+		confidant client show "par$i" >/dev/null &&
+		GNUPGHOME=$PRACTICE/gnupg gpg --batch --list-keys "$(fpr_of "par$i")" >/dev/null 2>&1 ||
+			{ echo "par$i is registered but not in the keyring"; exit 1; }
+	done
+'
+
 test_done
