@@ -48,11 +48,30 @@ struct crypto {
 	int st_any;              /* any status line at all: gpg ran and read the data */
 	char st_noseckey[4][17]; /* key ids gpg found no secret for (NO_SECKEY) */
 	int st_n_noseckey;
+	int st_agent_lost;       /* ERROR pkdecrypt_failed with a broken agent link */
 };
 
 static enum cf_status gpg_fail(struct ctx *ctx, gpgme_error_t err, const char *what)
 {
 	return ctx_error(ctx, CF_ERR_TEMP, "cannot %s: %s", what, gpgme_strerror(err));
+}
+
+/*
+ * Whether an error gpg reports for the secret-key step is the link to
+ * gpg-agent breaking (the agent killed or gone) rather than anything in
+ * the message: no ciphertext can make a socket fail.
+ */
+static int agent_link_error(unsigned long e)
+{
+	switch (gpg_err_code((gpg_error_t)e)) {
+	case GPG_ERR_EOF: case GPG_ERR_EPIPE: case GPG_ERR_ECONNRESET: case GPG_ERR_ECONNREFUSED:
+	case GPG_ERR_ENOENT: case GPG_ERR_NO_AGENT: case GPG_ERR_AGENT: case GPG_ERR_ASS_CONNECT_FAILED:
+	case GPG_ERR_ASS_READ_ERROR: case GPG_ERR_ASS_WRITE_ERROR: case GPG_ERR_ASS_GENERAL:
+	case GPG_ERR_TIMEOUT:
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 /* Watches status lines: gpgme's result structures do not say everything. */
@@ -61,6 +80,8 @@ static gpgme_error_t status_cb(void *hook, const char *keyword, const char *args
 	struct crypto *c = hook;
 
 	c->st_any++;
+	if (strcmp(keyword, "ERROR") == 0 && args && strncmp(args, "pkdecrypt_failed ", 17) == 0)
+		c->st_agent_lost |= agent_link_error(strtoul(args + 17, NULL, 10));
 	if (strcmp(keyword, "NO_SECKEY") == 0 && args && c->st_n_noseckey < 4)
 		snprintf(c->st_noseckey[c->st_n_noseckey++], sizeof c->st_noseckey[0], "%.16s", args);
 	if (strcmp(keyword, "DECRYPTION_OKAY") == 0)
@@ -84,6 +105,7 @@ static void status_reset(struct crypto *c)
 	c->st_decryption_okay = c->st_decryption_failed = 0;
 	c->st_nodata = c->st_newsig = c->st_begin_decryption = c->st_encrypted = c->st_any = 0;
 	c->st_n_noseckey = 0;
+	c->st_agent_lost = 0;
 }
 
 /*
@@ -821,7 +843,7 @@ enum cf_status crypto_decrypt_verify(struct ctx *ctx, struct crypto *c, const vo
 		else
 			snprintf(res->why, sizeof res->why, "decryption failed");
 		/* Last: the listing ends the decrypt result (dr is gone after it). */
-		if (!nomdc && lost_own_secret(c))
+		if (!nomdc && (c->st_agent_lost || lost_own_secret(c)))
 			st = ctx_error(ctx, CF_ERR_TEMP, "gpg could not use the practice key's secret "
 				       "(gpg-agent unavailable?): try again later");
 		goto fail;
