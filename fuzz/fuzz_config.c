@@ -20,7 +20,7 @@
  *      loader trims it): 'confidant config NAME VALUE' must take effect.
  *
  * config_load() only reads from a path, so the text goes through a file in
- * /dev/shm (one per process, removed at exit).  When include/config.h
+ * /dev/shm (one per process, removed after each run).  When include/config.h
  * declares config_parse() (the refactor proposed with this harness),
  * build.sh defines HAVE_CONFIG_PARSE and step 2 parses the buffer directly.
  */
@@ -201,6 +201,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		config_free(cfg);
 	}
+	/* libFuzzer does not always leave through exit(): no file stays behind. */
+	cleanup();
 	free(copy);
 	return 0;
 }
