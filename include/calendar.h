@@ -76,6 +76,9 @@ void cal_localtime(const char *tz, time_t t, struct tm *out);
  */
 int cal_parse_time(const char *tz, const char *s, time_t *out);
 
+/* A --since DATE: YYYY-MM-DD (midnight in tz) or anything cal_parse_time takes. */
+int cal_parse_since(const char *tz, const char *s, time_t *out);
+
 /* Formats t as local "YYYY-MM-DD HH:MM ZONE" in tz. */
 void cal_format_local(const char *tz, time_t t, char *out, size_t n);
 

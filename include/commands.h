@@ -2,6 +2,8 @@
 #ifndef CONFIDANT_COMMANDS_H
 #define CONFIDANT_COMMANDS_H
 
+#include <sys/types.h>
+
 #include "ctx.h"
 
 /* What main() sets up before calling a command. */
@@ -30,6 +32,12 @@ int cmd_fail(struct ctx *ctx, enum cf_status st);
 
 /* Prints a usage error for command name and returns EX_USAGE. */
 int cmd_usage_error(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * Creates FILE for a command's -o with mode; -1 after saying why (and, for
+ * root working as the home's owner, to use standard output instead).
+ */
+int cmd_open_output(const struct ctx *ctx, const char *name, const char *path, mode_t mode);
 
 /* Prints the usage line and summary of a command (for --help). */
 int cmd_help(const char *name);

@@ -474,3 +474,13 @@ time_t cal_due(const struct calendar *c, time_t received, const struct commitmen
 		minutes = (long)((-minutes) * c->day_minutes / 1000);
 	return cal_add_business(c, received, minutes);
 }
+
+int cal_parse_since(const char *tz, const char *s, time_t *out)
+{
+	char buf[64];
+
+	if (strlen(s) > 40)
+		return -1;
+	snprintf(buf, sizeof buf, "%s%s", s, strlen(s) == 10 ? " 00:00" : "");
+	return cal_parse_time(tz, buf, out);
+}

@@ -93,11 +93,8 @@ int cmd_attachment(struct ctx *ctx, int argc, char **argv)
 		ret = cmd_fail(ctx, s);
 		goto out;
 	}
-	fd = out ? open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : STDOUT_FILENO;
+	fd = out ? cmd_open_output(ctx, "attachment", out, 0600) : STDOUT_FILENO;
 	if (fd < 0) {
-		fprintf(stderr, "confidant: cannot create '%s': %s%s\n", out, strerror(errno),
-			ctx->was_root ? " (root runs this as the practice home's owner; write to "
-			"standard output instead: confidant attachment ID > FILE)" : "");
 		ret = EX_CANTCREAT;
 		goto out;
 	}

@@ -73,17 +73,6 @@ static int verify(struct ctx *ctx, int json)
 	return EX_OK;
 }
 
-/* DATE as YYYY-MM-DD (midnight in the practice's timezone) or an ISO 8601 instant. */
-static int parse_since(struct ctx *ctx, const char *since, time_t *t)
-{
-	char buf[64];
-
-	if (strlen(since) > 40)
-		return -1;
-	snprintf(buf, sizeof buf, "%s%s", since, strlen(since) == 10 ? " 00:00" : "");
-	return cal_parse_time(config_get(ctx->cfg, "timezone"), buf, t);
-}
-
 int cmd_audit(struct ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -115,7 +104,7 @@ int cmd_audit(struct ctx *ctx, int argc, char **argv)
 		return cmd_usage_error("audit", "--verify checks the whole trail; it takes no --client or --since");
 	if (check)
 		return verify(ctx, p.json);
-	if (since && parse_since(ctx, since, &t) < 0)
+	if (since && cal_parse_since(config_get(ctx->cfg, "timezone"), since, &t) < 0)
 		return cmd_usage_error("audit", "bad --since '%s': use YYYY-MM-DD or ISO 8601", since);
 	if (client) {
 		s = store_client_by_handle(ctx, client, &who);

@@ -205,11 +205,12 @@ int cmd_export(struct ctx *ctx, int argc, char **argv)
 		return cmd_usage_error("export", "give exactly one client HANDLE");
 	if (out) {
 		/* Clinical records in the clear: private to whoever runs this. */
-		fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0) {
-			fprintf(stderr, "confidant: cannot create '%s': %s%s\n", out, strerror(errno),
-				ctx->was_root ? " (root runs this as the practice home's owner; write to "
-				"standard output instead: confidant export HANDLE > FILE)" : "");
+		fd = cmd_open_output(ctx, "export", out, 0600);
+		if (fd < 0)
+			return EX_CANTCREAT;
+		if (dup2(fd, STDOUT_FILENO) < 0) {
+			fprintf(stderr, "confidant: cannot write to '%s': %s\n", out, strerror(errno));
+			close(fd);
 			return EX_CANTCREAT;
 		}
 		close(fd);

@@ -1,10 +1,8 @@
 /* cmd-key.c: confidant key [-o FILE]: the practice's public key, to hand out. */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -39,15 +37,10 @@ int cmd_key(struct ctx *ctx, int argc, char **argv)
 		goto done;
 	}
 	/* A public key: readable by whoever the admin hands the file to. */
-	if (out && (fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
-		fprintf(stderr, "confidant: cannot create '%s': %s%s\n", out, strerror(errno),
-			ctx->was_root ? " (root runs this as the practice home's owner; write to "
-			"standard output instead: confidant key > FILE)" : "");
+	if (out && (fd = cmd_open_output(ctx, "key", out, 0644)) < 0) {
 		ret = EX_CANTCREAT;
 		goto done;
 	}
-	if (out)
-		fchmod(fd, 0644);
 	if (fd_write_all(fd, key.data, key.len) < 0 || (out && close(fd) < 0)) {
 		fprintf(stderr, "confidant: cannot write the key: %s\n", strerror(errno));
 		ret = EX_IOERR;

@@ -76,9 +76,7 @@ int cmd_stats(struct ctx *ctx, int argc, char **argv)
 		return cmd_usage_error("stats", "unexpected argument '%s'", argv[optind]);
 	if (since) {
 		time_t t;
-		char buf[64];
-		snprintf(buf, sizeof buf, "%s%s", since, strlen(since) == 10 ? " 00:00" : "");
-		if (cal_parse_time(config_get(ctx->cfg, "timezone"), buf, &t) < 0)
+		if (cal_parse_since(config_get(ctx->cfg, "timezone"), since, &t) < 0)
 			return cmd_usage_error("stats", "bad --since '%s': use YYYY-MM-DD or ISO 8601", since);
 		time_format_iso(t, since_iso, sizeof since_iso);
 	}

@@ -6,6 +6,8 @@
  * configuration, opens the database and GnuPG as the table says, runs the
  * command, and checks that stdout really reached its destination.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -103,6 +105,20 @@ int cmd_fail(struct ctx *ctx, enum cf_status st)
 {
 	fprintf(stderr, "confidant: %s\n", ctx->errmsg[0] ? ctx->errmsg : cf_status_to_string(st));
 	return cf_status_to_exit(st);
+}
+
+int cmd_open_output(const struct ctx *ctx, const char *name, const char *path, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+
+	if (fd < 0)
+		fprintf(stderr, "confidant: cannot create '%s': %s%s%s%s\n", path, strerror(errno),
+			ctx->was_root ? " (root runs this as the practice home's owner; write to "
+			"standard output instead: confidant " : "", ctx->was_root ? name : "",
+			ctx->was_root ? " ... > FILE)" : "");
+	else
+		fchmod(fd, mode);  /* whatever the umask: mode says who may read it */
+	return fd;
 }
 
 int cmd_usage_error(const char *name, const char *fmt, ...)
