@@ -49,7 +49,10 @@ test_at_end neomutt_kill_tmux
 mkdir -p "$NEOMUTT_DIR"
 # remain-on-exit keeps the last screen of a NeoMutt that exited, so a
 # failure can show it.  No status line: it would only add noise to the pane.
+# tmux runs a pane's command with $SHELL, or else the user's login shell,
+# which for a system account such as the test user is nologin: name one.
 cat >"$NEOMUTT_DIR/tmux.conf" <<'EOF'
+set -g default-shell /bin/sh
 set -g remain-on-exit on
 set -g status off
 set -g default-terminal screen
