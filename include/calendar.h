@@ -46,8 +46,9 @@ struct commitment_spec {
 
 /*
  * Parses weekly hours like "Mon-Fri 09:00-17:00; Sat 10:00-12:00" (days
- * Mon..Sun, ranges and comma lists; several spans a day).  Returns 0, or
- * -1 with why filled.
+ * Mon..Sun, ranges and comma lists; several spans a day) into spans sorted
+ * by day and start, as the arithmetic needs them.  Returns 0, or -1 with
+ * why filled.
  */
 int cal_parse_hours(const char *spec, struct calendar *c, char *why, size_t whylen);
 

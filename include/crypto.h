@@ -48,6 +48,13 @@ void key_info_release(struct key_info *ki);
 enum cf_status crypto_import_public(struct ctx *ctx, struct crypto *c, const char *scratch_dir,
 				    const struct buf *keydata, struct key_info *out);
 
+/*
+ * Looks up the public keys of fprs (primary fingerprints) in one gpg
+ * process and keeps them for the process, so that encrypting to each
+ * costs no key listing of its own.  Best effort: CF_OK unless out of memory.
+ */
+enum cf_status crypto_prefetch_keys(struct ctx *ctx, struct crypto *c, const char *const *fprs, size_t n);
+
 /* Encrypts data to the keys with these fingerprints (binary OpenPGP). */
 enum cf_status crypto_encrypt(struct ctx *ctx, struct crypto *c, const char *const *fprs,
 			      const void *data, size_t len, struct buf *out);

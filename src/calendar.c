@@ -4,9 +4,10 @@
  * Local times become instants through mktime() with TZ set to the
  * calendar's zone and tm_isdst = -1, so the C library's zone rules decide
  * offsets; a local time that does not exist (the spring gap) moves forward
- * as mktime() normalises it.  TZ is restored after each conversion.
+ * by the gap, and one that exists twice is its first instant.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,29 +17,21 @@
 #include "calendar.h"
 #include "util.h"
 
-/* Sets TZ for a conversion and puts the old value back afterwards. */
-struct tzswitch {
-	char *old;
-	int had;
-};
-
-static void tz_enter(struct tzswitch *sw, const char *tz)
+/*
+ * The C library converts in the zone TZ names and reads that zone's file
+ * again whenever TZ changes.  Setting TZ for each conversion and putting
+ * it back afterwards read two zone files per conversion (four per line of
+ * `confidant queue`); the zone now stays set until another one is needed.
+ * Nothing else in Confidant uses local time: stored times and Date headers
+ * are UTC.
+ */
+static void tz_use(const char *tz)
 {
-	const char *o = getenv("TZ");
+	const char *want = tz && *tz ? tz : "UTC", *cur = getenv("TZ");
 
-	sw->had = o != NULL;
-	sw->old = o ? strdup(o) : NULL;
-	setenv("TZ", tz && *tz ? tz : "UTC", 1);
-	tzset();
-}
-
-static void tz_leave(struct tzswitch *sw)
-{
-	if (sw->had && sw->old)
-		setenv("TZ", sw->old, 1);
-	else
-		unsetenv("TZ");
-	free(sw->old);
+	if (cur && strcmp(cur, want) == 0)
+		return;
+	setenv("TZ", want, 1);
 	tzset();
 }
 
@@ -65,11 +58,44 @@ int cal_zone_ok(const char *tz)
 	return ok;
 }
 
-time_t cal_local_to_utc(const char *tz, int y, int m, int d, int minute_of_day)
+/* Civil date arithmetic (proleptic Gregorian), for walking local days;
+ * days_from_civil() is in util.c. */
+static void civil_from_days(long z, int *y, int *m, int *d)
 {
-	struct tzswitch sw;
+	z += 719468;
+	long era = (z >= 0 ? z : z - 146096) / 146097;
+	long doe = z - era * 146097;
+	long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	long yy = yoe + era * 400;
+	long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	long mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)(yy + (*m <= 2));
+}
+
+static long offset_at(time_t t)
+{
 	struct tm tm;
-	time_t t;
+
+	return localtime_r(&t, &tm) ? tm.tm_gmtoff : LONG_MIN;
+}
+
+/*
+ * The instant of a local time.  mktime() alone is not enough: for a local
+ * time that does not exist (a spring gap, or the day Samoa skipped) or
+ * exists twice (an autumn hour), glibc picks a side by the offset it saw
+ * last, so the answer would depend on what was converted before.  Here a
+ * time that exists twice is its first instant, and one that does not
+ * exist moves forward by the gap: the offset from before the change
+ * applies.  No zone changes its offset twice within a day and a half.
+ */
+static time_t local_mktime(const char *tz, int y, int m, int d, int minute_of_day)
+{
+	long long wall = (long long)days_from_civil(y, m, d) * 86400 + (long long)minute_of_day * 60;
+	long offs[3];
+	time_t t, best = (time_t)-1;
+	struct tm tm;
 
 	memset(&tm, 0, sizeof tm);
 	tm.tm_year = y - 1900;
@@ -78,30 +104,187 @@ time_t cal_local_to_utc(const char *tz, int y, int m, int d, int minute_of_day)
 	tm.tm_hour = minute_of_day / 60;
 	tm.tm_min = minute_of_day % 60;
 	tm.tm_isdst = -1;
-	tz_enter(&sw, tz);
+	tz_use(tz);
 	t = mktime(&tm);
-	tz_leave(&sw);
-	return t;
+	if (t == (time_t)-1)
+		return t;
+	offs[0] = offset_at(t - 129600);
+	offs[1] = offset_at(t);
+	offs[2] = offset_at(t + 129600);
+	for (int i = 0; i < 3; i++) {
+		time_t c = (time_t)(wall - offs[i]);
+		if (offs[i] != LONG_MIN && offset_at(c) == offs[i] && (best == (time_t)-1 || c < best))
+			best = c;
+	}
+	if (best != (time_t)-1 || offs[0] == LONG_MIN)
+		return best != (time_t)-1 ? best : t;
+	return (time_t)(wall - offs[0]);   /* in a gap: forward, by the old offset */
+}
+
+/*
+ * Local midnights, remembered.  Walking business time converts the start
+ * and end of every span of every day, and mktime() costs microseconds: a
+ * year of statistics made millions of calls.  A local day whose midnights
+ * are 86,400 seconds apart and whose offset is the same from two hours
+ * before it to two hours after it has no change of offset in or near it
+ * (no zone changes twice within 28 hours), so each of its local times
+ * names one instant: its midnight plus the minutes.  Any other day is
+ * left to mktime(), as before.
+ */
+#define MEMO_ZONES 8
+#define MEMO_DAYS 4096   /* a zone's days, direct-mapped by day number */
+
+struct day_memo {
+	long day;
+	time_t midnight;     /* (time_t)-1: leave this day to the C library */
+	int filled;
+	long gmtoff;         /* the day's offset, name and DST flag */
+	int isdst;
+	char abbr[16];
+};
+
+static struct {
+	char tz[128];
+	struct day_memo *days;
+	long last_gmtoff;    /* first guess of an instant's local day */
+} memo[MEMO_ZONES];
+static unsigned memo_next;
+
+/* The memo of zone tz (made, or taken over from the oldest, when new); -1 without memory. */
+static int memo_zone(const char *tz)
+{
+	size_t i;
+
+	for (i = 0; i < MEMO_ZONES; i++)
+		if (memo[i].days && strcmp(memo[i].tz, tz) == 0)
+			return (int)i;
+	if (strlen(tz) >= sizeof memo[0].tz)
+		return -1;
+	i = memo_next++ % MEMO_ZONES;
+	if (memo[i].days == NULL && (memo[i].days = malloc(MEMO_DAYS * sizeof *memo[i].days)) == NULL)
+		return -1;
+	memset(memo[i].days, 0, MEMO_DAYS * sizeof *memo[i].days);
+	memcpy(memo[i].tz, tz, strlen(tz) + 1);
+	memo[i].last_gmtoff = 0;
+	return (int)i;
+}
+
+static struct day_memo *memo_day(const char *tz, long day)
+{
+	int z = memo_zone(tz);
+	struct day_memo *e;
+
+	if (z < 0)
+		return NULL;
+	e = &memo[z].days[(unsigned long)day % MEMO_DAYS];
+	if (!e->filled || e->day != day) {
+		int y, m, d;
+		time_t m0, m1;
+		civil_from_days(day, &y, &m, &d);
+		m0 = local_mktime(tz, y, m, d, 0);
+		civil_from_days(day + 1, &y, &m, &d);
+		m1 = local_mktime(tz, y, m, d, 0);
+		e->day = day;
+		e->filled = 1;
+		e->midnight = (time_t)-1;
+		if (m0 != (time_t)-1 && m1 - m0 == 86400) {
+			struct tm tm;
+			long o = localtime_r(&m0, &tm) ? tm.tm_gmtoff : LONG_MIN;
+			if (o != LONG_MIN && offset_at(m0 - 7200) == o && offset_at(m1 - 1) == o &&
+			    offset_at(m1 + 7200) == o) {
+				e->midnight = m0;
+				e->gmtoff = o;
+				e->isdst = tm.tm_isdst;
+				snprintf(e->abbr, sizeof e->abbr, "%s", tm.tm_zone ? tm.tm_zone : "");
+			}
+		}
+	}
+	return e;
+}
+
+static long floor_div(long long a, long b)
+{
+	return (long)(a >= 0 ? a / b : -((-a + b - 1) / b));
+}
+
+/*
+ * The local time of t from the memo, without switching the C library's
+ * zone: 0, or -1 when t's local day is one left to the C library.
+ */
+static int memo_localtime(const char *zone, time_t t, struct tm *out)
+{
+	int z = memo_zone(zone);
+	struct day_memo *e;
+	long guess, day;
+
+	if (z < 0)
+		return -1;
+	guess = memo[z].last_gmtoff;
+	for (int tries = 0; tries < 2; tries++) {
+		day = floor_div((long long)t + guess, 86400);
+		e = memo_day(zone, day);
+		if (e == NULL || e->midnight == (time_t)-1)
+			return -1;
+		if (t >= e->midnight && t < e->midnight + 86400) {
+			long secs = (long)(t - e->midnight);
+			int y, m, d;
+			civil_from_days(day, &y, &m, &d);
+			memset(out, 0, sizeof *out);
+			out->tm_year = y - 1900;
+			out->tm_mon = m - 1;
+			out->tm_mday = d;
+			out->tm_hour = (int)(secs / 3600);
+			out->tm_min = (int)(secs / 60 % 60);
+			out->tm_sec = (int)(secs % 60);
+			out->tm_wday = (int)(((day % 7) + 11) % 7);
+			out->tm_yday = (int)(day - days_from_civil(y, 1, 1));
+			out->tm_isdst = e->isdst;
+			out->tm_gmtoff = e->gmtoff;
+			out->tm_zone = e->abbr;
+			memo[z].last_gmtoff = e->gmtoff;
+			return 0;
+		}
+		guess = e->gmtoff;
+	}
+	return -1;
+}
+
+/* The instant of minute_of_day (0 to 1440) on local day `day` (days since 1970-01-01). */
+static time_t day_to_utc(const char *tz, long day, int minute_of_day)
+{
+	const char *zone = tz && *tz ? tz : "UTC";
+	struct day_memo *e = memo_day(zone, day);
+	int y, m, d;
+
+	if (e && e->midnight != (time_t)-1)
+		return e->midnight + (time_t)minute_of_day * 60;
+	civil_from_days(day, &y, &m, &d);
+	return local_mktime(zone, y, m, d, minute_of_day);
+}
+
+time_t cal_local_to_utc(const char *tz, int y, int m, int d, int minute_of_day)
+{
+	if (minute_of_day >= 0 && minute_of_day <= 1440)
+		return day_to_utc(tz, days_from_civil(y, m, d), minute_of_day);
+	return local_mktime(tz && *tz ? tz : "UTC", y, m, d, minute_of_day);
 }
 
 void cal_localtime(const char *tz, time_t t, struct tm *out)
 {
-	struct tzswitch sw;
+	const char *zone = tz && *tz ? tz : "UTC";
 
-	tz_enter(&sw, tz);
+	if (memo_localtime(zone, t, out) == 0)
+		return;
+	tz_use(zone);
 	localtime_r(&t, out);
-	tz_leave(&sw);
 }
 
 void cal_format_local(const char *tz, time_t t, char *out, size_t n)
 {
-	struct tzswitch sw;
 	struct tm tm;
 
-	tz_enter(&sw, tz);
-	localtime_r(&t, &tm);
+	cal_localtime(tz, t, &tm);
 	strftime(out, n, "%Y-%m-%d %H:%M %Z", &tm);
-	tz_leave(&sw);
 }
 
 static int parse_num(const char **p, int digits, int *out)
@@ -165,6 +348,14 @@ static void skip_space(const char **p)
 {
 	while (**p == ' ' || **p == '\t')
 		(*p)++;
+}
+
+/* Spans of one day are walked in the order given: keep them sorted. */
+static int span_cmp(const void *x, const void *y)
+{
+	const struct cal_span *a = x, *b = y;
+
+	return a->wday != b->wday ? a->wday - b->wday : a->start - b->start;
 }
 
 int cal_parse_hours(const char *spec, struct calendar *c, char *why, size_t whylen)
@@ -251,6 +442,8 @@ int cal_parse_hours(const char *spec, struct calendar *c, char *why, size_t whyl
 				snprintf(why, whylen, "%s has overlapping hours", day_names[c->spans[i].wday]);
 				return -1;
 			}
+	/* Sorted once here, not on every walk. */
+	qsort(c->spans, n, sizeof c->spans[0], span_cmp);
 	c->nspans = n;
 	return 0;
 }
@@ -326,22 +519,6 @@ static int is_holiday(const struct calendar *c, long ymd)
 	return 0;
 }
 
-/* Civil date arithmetic (proleptic Gregorian), for walking local days;
- * days_from_civil() is in util.c. */
-static void civil_from_days(long z, int *y, int *m, int *d)
-{
-	z += 719468;
-	long era = (z >= 0 ? z : z - 146096) / 146097;
-	long doe = z - era * 146097;
-	long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	long yy = yoe + era * 400;
-	long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	long mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = (int)(yy + (*m <= 2));
-}
-
 /*
  * Calls fn on each piece of business time in [from, until), in order,
  * until fn returns non-zero (its value is returned) or the ten-year bound.
@@ -352,25 +529,31 @@ static int walk(const struct calendar *c, time_t from, time_t until, piece_fn fn
 {
 	struct tm lt;
 	long day0;
+	unsigned open_days = 0;
 
 	if (c->nspans == 0)
 		return 0;
+	for (size_t i = 0; i < c->nspans; i++)
+		open_days |= 1u << c->spans[i].wday;
 	cal_localtime(c->tz, from, &lt);
 	day0 = days_from_civil(lt.tm_year + 1900, lt.tm_mon + 1, lt.tm_mday);
 	for (long k = -1; k < 3660; k++) {
 		int y, m, d, wday;
 		long day = day0 + k;
-		civil_from_days(day, &y, &m, &d);
 		wday = (int)(((day % 7) + 11) % 7);   /* 1970-01-01 was a Thursday */
-		if (is_holiday(c, (long)y * 10000 + m * 100 + d))
+		if (!(open_days & 1u << wday))
 			continue;
+		if (c->nholidays) {
+			civil_from_days(day, &y, &m, &d);
+			if (is_holiday(c, (long)y * 10000 + m * 100 + d))
+				continue;
+		}
 		for (size_t i = 0; i < c->nspans; i++) {
 			const struct cal_span *s = &c->spans[i];
 			if (s->wday != wday)
 				continue;
-			time_t a = cal_local_to_utc(c->tz, y, m, d, s->start);
-			time_t b = s->end == 1440 ? cal_local_to_utc(c->tz, y, m, d + 1, 0)
-						  : cal_local_to_utc(c->tz, y, m, d, s->end);
+			time_t a = day_to_utc(c->tz, day, s->start);
+			time_t b = day_to_utc(c->tz, s->end == 1440 ? day + 1 : day, s->end == 1440 ? 0 : s->end);
 			if (b <= from)
 				continue;
 			if (until != (time_t)-1 && a >= until)
@@ -404,14 +587,6 @@ static int walk(const struct calendar *c, time_t from, time_t until, piece_fn fn
 	return 0;
 }
 
-/* Spans of one day are walked in the order given: keep them sorted. */
-static int span_cmp(const void *x, const void *y)
-{
-	const struct cal_span *a = x, *b = y;
-
-	return a->wday != b->wday ? a->wday - b->wday : a->start - b->start;
-}
-
 struct add_state {
 	long long remaining;   /* seconds */
 	time_t result;
@@ -432,12 +607,10 @@ static int add_piece(time_t a, time_t b, void *arg)
 time_t cal_add_business(const struct calendar *c, time_t t, long minutes)
 {
 	struct add_state st = { (long long)minutes * 60, (time_t)-1 };
-	struct calendar sorted = *c;
 
 	if (minutes <= 0)
 		return t;
-	qsort(sorted.spans, sorted.nspans, sizeof sorted.spans[0], span_cmp);
-	walk(&sorted, t, (time_t)-1, add_piece, &st);
+	walk(c, t, (time_t)-1, add_piece, &st);
 	return st.result;
 }
 
@@ -450,12 +623,10 @@ static int sum_piece(time_t a, time_t b, void *arg)
 long cal_business_between(const struct calendar *c, time_t a, time_t b)
 {
 	long long total = 0;
-	struct calendar sorted = *c;
 
 	if (b <= a)
 		return 0;
-	qsort(sorted.spans, sorted.nspans, sizeof sorted.spans[0], span_cmp);
-	walk(&sorted, a, b, sum_piece, &total);
+	walk(c, a, b, sum_piece, &total);
 	return (long)(total / 60);
 }
 

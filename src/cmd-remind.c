@@ -23,6 +23,7 @@
 #include "calendar.h"
 #include "commands.h"
 #include "config.h"
+#include "crypto.h"
 #include "log.h"
 #include "outbox.h"
 #include "relay.h"
@@ -109,6 +110,44 @@ static enum cf_status load_items(struct ctx *ctx, struct run *r)
 	return s;
 }
 
+/*
+ * Every key a digest may go to, listed by one gpg process: looked up one
+ * by one, each digest cost a key listing besides its encryption.
+ */
+static enum cf_status prefetch_keys(struct ctx *ctx, struct run *r)
+{
+	const char **fprs = calloc(r->n + 3, sizeof *fprs);
+	char (*own)[FPR_MAX] = calloc(r->n + 1, sizeof *own);
+	const char *addr, *esc;
+	enum cf_status s = CF_OK;
+	size_t n = 0;
+
+	if (fprs == NULL || own == NULL) {
+		free(fprs);
+		free(own);
+		return CF_ERR_NOMEM;
+	}
+	for (size_t i = 0; s == CF_OK && i < r->n; i++) {
+		struct person th;
+		if (i > 0 && r->items[i].therapist == r->items[i - 1].therapist)
+			continue;   /* items come grouped by therapist */
+		s = store_therapist_by_id(ctx, r->items[i].therapist, &th);
+		if (s == CF_OK) {
+			snprintf(own[n], FPR_MAX, "%s", th.fpr);
+			fprs[n] = own[n];
+			n++;
+		}
+	}
+	relay_escalation_target(ctx, &addr, &esc);
+	fprs[n++] = esc;
+	fprs[n++] = config_get(ctx->cfg, "practice_key");
+	if (s == CF_OK)
+		s = crypto_prefetch_keys(ctx, ctx->crypto, fprs, n);
+	free(fprs);
+	free(own);
+	return s;
+}
+
 /* Business (or wall-clock) minutes from a to b under spec's kind of time. */
 static long minutes_between(const struct calendar *cal, const struct commitment_spec *spec, time_t a, time_t b)
 {
@@ -176,6 +215,8 @@ int cmd_remind(struct ctx *ctx, int argc, char **argv)
 	msgs = calloc(r.n * 2 + 1, sizeof *msgs);
 	if (s == CF_OK && msgs == NULL)
 		s = CF_ERR_NOMEM;
+	if (s == CF_OK && !dry)
+		s = prefetch_keys(ctx, &r);
 	/* Decide, per therapist, what each open commitment needs now. */
 	for (size_t i = 0; s == CF_OK && i < r.n;) {
 		size_t j = i;
@@ -184,6 +225,7 @@ int cmd_remind(struct ctx *ctx, int argc, char **argv)
 		struct person th, resp;
 		struct buf soon = BUF_INIT, over = BUF_INIT, esc = BUF_INIT;
 		int in_hours, nsoon = 0, nover = 0, nesc = 0;
+		time_t soon_before;
 
 		if (cal == NULL)
 			break;
@@ -193,11 +235,17 @@ int cmd_remind(struct ctx *ctx, int argc, char **argv)
 		if (s != CF_OK)
 			break;
 		in_hours = cal_is_business_time(cal, when);
+		/* Due within remind_before, for all of this therapist's replies at
+		 * once: minutes_between(when, due) <= N exactly when due comes
+		 * before the instant N + 1 such minutes after when.  One walk of
+		 * the calendar a therapist, not one a commitment. */
+		soon_before = rb.business ? cal_add_business(cal, when, spec_minutes(cal, &rb) + 1)
+					  : when + (time_t)(spec_minutes(cal, &rb) + 1) * 60;
 		for (; j < r.n && r.items[j].therapist == tid; j++) {
 			struct item *it = &r.items[j];
 			int overdue = when >= it->due;
 			if (!overdue && !it->sent_soon &&
-			    minutes_between(cal, &rb, when, it->due) <= spec_minutes(cal, &rb) &&
+			    (soon_before == (time_t)-1 || it->due < soon_before) &&
 			    (in_hours || it->urgent)) {
 				it->want_soon = 1;
 				buf_printf(&soon, "  %s%s: due ", it->client, it->urgent ? " (urgent)" : "");

@@ -28,7 +28,7 @@
 
 #include "crypto.h"
 
-#define KEY_CACHE 8
+#define KEY_CACHE 256   /* a remind run encrypts to every therapist */
 
 struct crypto {
 	gpgme_ctx_t gctx;
@@ -531,6 +531,58 @@ static gpgme_error_t list_one_key(gpgme_ctx_t g, const char *fpr, gpgme_key_t *o
 	return err;
 }
 
+enum cf_status crypto_prefetch_keys(struct ctx *ctx, struct crypto *c, const char *const *fprs, size_t n)
+{
+	const char **pat;
+	gpgme_key_t key = NULL, got[KEY_CACHE];
+	gpgme_error_t err;
+	size_t ngot = 0, np = 0;
+
+	(void)ctx;
+	pat = calloc(n + 1, sizeof *pat);
+	if (pat == NULL)
+		return CF_ERR_NOMEM;
+	/* Only what is not cached yet, and no more than the cache holds. */
+	for (size_t i = 0; i < n && c->nkeys + np < KEY_CACHE; i++) {
+		int have = 0;
+		for (size_t j = 0; j < c->nkeys && !have; j++)
+			have = c->keys[j]->subkeys && strcasecmp(c->keys[j]->subkeys->fpr, fprs[i]) == 0;
+		for (size_t j = 0; j < np && !have; j++)
+			have = strcasecmp(pat[j], fprs[i]) == 0;
+		if (!have && fprs[i] && *fprs[i])
+			pat[np++] = fprs[i];
+	}
+	if (np == 0) {
+		free(pat);
+		return CF_OK;
+	}
+	err = gpgme_op_keylist_ext_start(c->gctx, pat, 0, 0);
+	while (!err && (err = gpgme_op_keylist_next(c->gctx, &key)) == 0) {
+		if (ngot < KEY_CACHE)
+			got[ngot++] = key;
+		else
+			gpgme_key_unref(key);
+	}
+	gpgme_op_keylist_end(c->gctx);
+	/* A key is cached only when its primary fingerprint was asked for and
+	 * exactly one key has it; anything else is left to key_by_fpr(), which
+	 * says what is wrong.  A failed listing only means no head start. */
+	for (size_t i = 0; i < ngot; i++) {
+		const char *f = got[i]->subkeys ? got[i]->subkeys->fpr : NULL;
+		int asked = 0, same = 0;
+		for (size_t j = 0; f && j < np; j++)
+			asked |= strcasecmp(pat[j], f) == 0;
+		for (size_t j = 0; f && j < ngot; j++)
+			same += got[j]->subkeys && strcasecmp(got[j]->subkeys->fpr, f) == 0;
+		if (asked && same == 1 && c->nkeys < KEY_CACHE)
+			c->keys[c->nkeys++] = got[i];
+		else
+			gpgme_key_unref(got[i]);
+	}
+	free(pat);
+	return CF_OK;
+}
+
 /* A key this process listed already (a new reference), or GPG_ERR_EOF. */
 static gpgme_error_t key_cached(struct crypto *c, const char *fpr, gpgme_key_t *out)
 {
@@ -561,35 +613,17 @@ static gpgme_error_t key_by_fpr(struct crypto *c, const char *fpr, gpgme_key_t *
 
 void crypto_preload_keys(struct crypto *c, const char *const *fprs)
 {
-	const char *want[8];
-	gpgme_key_t key;
-	size_t n = 0;
-	gpgme_error_t err;
+	size_t n = 0, uncached = 0;
 
-	for (size_t i = 0; fprs[i] && n < 7; i++) {
+	for (; fprs[n]; n++) {
 		gpgme_key_t have = NULL;
-		if (fprs[i][0] && key_cached(c, fprs[i], &have) == 0) {
-			gpgme_key_unref(have);
-			continue;
-		}
-		if (fprs[i][0])
-			want[n++] = fprs[i];
+		if (fprs[n][0] && key_cached(c, fprs[n], &have) != 0)
+			uncached++;
+		gpgme_key_unref(have);
 	}
-	if (n < 2)
-		return;  /* one key is one listing either way: leave it to key_by_fpr */
-	want[n] = NULL;
-	err = gpgme_op_keylist_ext_start(c->gctx, want, 0, 0);
-	while (!err && gpgme_op_keylist_next(c->gctx, &key) == 0) {
-		int match = 0;
-		/* Only an exact primary fingerprint: a pattern can match more. */
-		for (size_t i = 0; i < n && key->subkeys; i++)
-			match |= strcasecmp(key->subkeys->fpr, want[i]) == 0;
-		if (match && c->nkeys < KEY_CACHE)
-			c->keys[c->nkeys++] = key;
-		else
-			gpgme_key_unref(key);
-	}
-	gpgme_op_keylist_end(c->gctx);
+	/* One key is one listing either way: leave it to key_by_fpr. */
+	if (uncached >= 2)
+		(void)crypto_prefetch_keys(NULL, c, fprs, n);
 }
 
 /*

@@ -31,6 +31,77 @@ static const char *due_local(const struct calendar *c, const char *received, con
 	return out;
 }
 
+static long ref_offset(const char *tz, time_t t)
+{
+	struct tm tm;
+
+	setenv("TZ", tz, 1);
+	tzset();
+	localtime_r(&t, &tm);
+	return tm.tm_gmtoff;
+}
+
+/*
+ * The instant of a local time in zone tz, found by trying every offset a
+ * zone can have: the first instant whose local time it is or, for a time
+ * in a gap, the time read with the offset from before the gap (forward).
+ */
+static time_t ref_mktime(const char *tz, int y, int m, int d, int minute)
+{
+	long long wall = (long long)days_from_civil(y, m, d) * 86400 + minute * 60LL;
+
+	for (long o = 14 * 3600; o >= -12 * 3600; o -= 900)
+		if (ref_offset(tz, (time_t)(wall - o)) == o)
+			return (time_t)(wall - o);
+	return (time_t)(wall - ref_offset(tz, (time_t)(wall - 2 * 86400)));
+}
+
+static void ref_localtime(const char *tz, time_t t, struct tm *out)
+{
+	setenv("TZ", tz, 1);
+	tzset();
+	localtime_r(&t, out);
+}
+
+/*
+ * Conversions remember each zone's local midnights; they must agree with
+ * the zone's rules on every day of twenty years, transitions included: an
+ * hour's shift (Berlin, New York), half an hour's (Lord Howe), a day
+ * skipped (Apia, 2011-12-30) and a zone without DST (Kolkata).
+ */
+static void memo_agrees(void)
+{
+	static const char *const zones[] = {
+		"Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Pacific/Apia", "Asia/Kolkata"
+	};
+	static const int minutes[] = { 0, 30, 90, 120, 150, 540, 1020, 1439 };
+
+	for (size_t z = 0; z < sizeof zones / sizeof zones[0]; z++) {
+		long bad_utc = 0, bad_local = 0, n = 0;
+		long first = days_from_civil(2010, 1, 1), last = days_from_civil(2030, 1, 1);
+		for (long day = first; day < last; day++) {
+			long y = 1970, m = 1, d = 1 + day;   /* mktime() normalises the day */
+			for (size_t i = 0; i < sizeof minutes / sizeof minutes[0]; i++) {
+				time_t want = ref_mktime(zones[z], (int)y, (int)m, (int)d, minutes[i]);
+				time_t got = cal_local_to_utc(zones[z], (int)y, (int)m, (int)d, minutes[i]);
+				struct tm a, b;
+				if (got != want && bad_utc++ < 3)
+					printf("#   %s day %ld minute %d: got %lld want %lld\n", zones[z], day,
+					       minutes[i], (long long)got, (long long)want);
+				ref_localtime(zones[z], want, &a);
+				cal_localtime(zones[z], want, &b);
+				if ((a.tm_year != b.tm_year || a.tm_yday != b.tm_yday || a.tm_hour != b.tm_hour ||
+				     a.tm_min != b.tm_min || a.tm_wday != b.tm_wday || a.tm_gmtoff != b.tm_gmtoff ||
+				     a.tm_isdst != b.tm_isdst || strcmp(a.tm_zone, b.tm_zone) != 0) && bad_local++ < 3)
+					printf("#   %s at %lld: local time differs\n", zones[z], (long long)want);
+				n++;
+			}
+		}
+		ok(bad_utc == 0 && bad_local == 0, "%s: %ld local times agree with the zone's rules",
+		   zones[z], n);
+	}
+}
+
 int main(void)
 {
 	struct calendar c = berlin();
@@ -117,5 +188,6 @@ int main(void)
 	   cal_parse_commitment("-1 hours", &s) < 0 && cal_parse_commitment("1 business", &s) < 0,
 	   "bad commitments are refused");
 	ok(cal_zone_ok("Europe/Berlin") && !cal_zone_ok("Mars/Olympus") && !cal_zone_ok("../etc/passwd"), "zones");
+	memo_agrees();
 	return unit_done();
 }
