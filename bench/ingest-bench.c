@@ -61,7 +61,7 @@ static int run_confidant(struct ctx *ctx, int n, char **files)
 		if (st == CF_OK)
 			st = spool_write(ctx, sealed.data, sealed.len, name, &lockfd);
 		if (st == CF_OK)
-			st = ingest_process(ctx, name, raw.data, raw.len, &r);
+			st = ingest_process(ctx, name, &raw, &r);
 		if (st == CF_OK)
 			st = spool_remove(ctx, name, lockfd);
 		if (st == CF_OK)

@@ -7,7 +7,8 @@
 #
 # Environment: BENCH_N (entries for the per-message and in-process runs,
 # default 24), BENCH_CONCURRENT (entries for the concurrency run, default
-# 2000), BENCH_LARGE_MB (attachment size, default 25).  As root, the
+# 2000), BENCH_LARGE_MB (attachment size, default 25), BENCH_KEEP (keep
+# the practices and messages in /tmp for a closer look).  As root, the
 # practice runs as an unprivileged user (deliver refuses root) and the
 # peer benchmark (bench/schleuder.sh) as root.
 set -u
@@ -54,6 +55,10 @@ as_user() {
 	fi
 }
 cleanup() {
+	if [ -n "${BENCH_KEEP:-}" ]; then
+		echo "bench: kept $work (BENCH_KEEP)"
+		return
+	fi
 	as_user sh -c 'for h in "$1"/g/* "$1"/p/gnupg "$1"/base/gnupg; do
 		[ -d "$h" ] && GNUPGHOME=$h gpgconf --kill all; done' _ "$work" 2>/dev/null
 	rm -rf "$work"

@@ -40,10 +40,13 @@ enum cf_status ingest_analyse_sandboxed(struct ctx *ctx, const char *msg, size_t
  * Processes raw message bytes that are already durable in spool file
  * spool_name: analysis, then one transaction that stores the outcome and
  * marks the spool file done.  Idempotent: a second run on the same spool
- * file, or the same message delivered again, stores nothing new.
+ * file, or the same message delivered again, stores nothing new.  Once a
+ * message is analysed and bound for a journal its raw bytes are not needed
+ * (the spool has them): *raw is then wiped and released, so that a large
+ * message is not held while its notification is made.
  */
-enum cf_status ingest_process(struct ctx *ctx, const char *spool_name, const char *raw,
-			      size_t len, struct ingest_result *res);
+enum cf_status ingest_process(struct ctx *ctx, const char *spool_name, struct buf *raw,
+			      struct ingest_result *res);
 
 /* A hash of the message without trace headers, for duplicate quarantine. */
 void ingest_raw_key(const char *raw, size_t len, char out[65]);

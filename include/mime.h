@@ -71,6 +71,9 @@ size_t mime_header_count(const struct mime_part *p, const char *name);
 /* The body with its transfer encoding undone. */
 int mime_decode_body(const struct mime_part *p, struct buf *out);
 
+/* Whether the body is as it is sent (7bit, 8bit, binary): no decoding to do. */
+int mime_body_is_decoded(const struct mime_part *p);
+
 /* The body decoded and converted to UTF-8 (invalid bytes replaced). */
 int mime_text_utf8(const struct mime_part *p, struct buf *out);
 

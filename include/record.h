@@ -41,6 +41,13 @@ struct facts {
 
 void facts_release(struct facts *f);
 
+/*
+ * Wipes and frees the attachments' bytes (their names, types, sizes and
+ * hashes stay): a delivery lets them go once the record and the
+ * notification are made, before the transaction.
+ */
+void facts_drop_content(struct facts *f);
+
 /* Sets reason and a printf-style detail (the first reason set wins). */
 void facts_reject(struct facts *f, const char *reason, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

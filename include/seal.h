@@ -34,6 +34,12 @@ enum seal_purpose {
 enum cf_status seal_data(struct ctx *ctx, enum seal_purpose purpose, const void *data, size_t len,
 			 struct buf *out);
 
+/*
+ * Seals all of b in b: the same blob as seal_data(), without a second
+ * buffer the size of the plaintext.  On failure b holds nothing.
+ */
+enum cf_status seal_buf(struct ctx *ctx, enum seal_purpose purpose, struct buf *b);
+
 /* Opens a sealed blob (or a legacy OpenPGP one) into plain (appended). */
 enum cf_status seal_open(struct ctx *ctx, const void *blob, size_t len, struct buf *plain);
 
@@ -45,6 +51,8 @@ void seal_forget(struct ctx *ctx);
 void seal_keypair(unsigned char sk[SEAL_KEY_BYTES], unsigned char pk[SEAL_KEY_BYTES]);
 int seal_raw(unsigned key_id, const unsigned char pk[SEAL_KEY_BYTES], const void *data, size_t len,
 	     struct buf *out);
+/* seal_raw() of all of b, in b (the plaintext moves up by the header). */
+int seal_raw_in_place(unsigned key_id, const unsigned char pk[SEAL_KEY_BYTES], struct buf *b);
 /* 0 on success; -1 when the blob is malformed or does not authenticate. */
 int seal_raw_open(const unsigned char sk[SEAL_KEY_BYTES], const void *blob, size_t len,
 		  struct buf *plain);

@@ -100,6 +100,14 @@ enum cf_status store_entry_by_dedupe(struct ctx *ctx, const char *dedupe, int64_
 enum cf_status store_entry_insert(struct ctx *ctx, const struct new_entry *e, int64_t *id,
 				  int64_t *thread);
 
+/*
+ * Writes len bytes into the zeroblob of that size in table.column of row
+ * (incremental blob I/O: SQLite copies them to its pages, never into a
+ * record of their own).
+ */
+enum cf_status store_blob_fill(struct ctx *ctx, const char *table, const char *column, int64_t row,
+			       const void *data, size_t len);
+
 struct new_quarantine {
 	const char *reason;
 	const char *detail;

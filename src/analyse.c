@@ -408,10 +408,24 @@ out:
 	return st;
 }
 
-/* Where the ciphertext is, when the root is encrypted; NULL otherwise. */
-static int root_ciphertext(const struct mime_part *root, struct buf *cipher, int *inline_pgp,
+/*
+ * The ciphertext of an encrypted root: a view of the message when its
+ * part needs no decoding (the usual 7bit armor), so that a large message
+ * is not held twice; otherwise decoded into own.
+ */
+struct ciphertext {
+	const char *data;
+	size_t len;
+	struct buf own;
+};
+
+/* Where the ciphertext is, when the root is encrypted: 1, or 0 if it is not, -1 without memory. */
+static int root_ciphertext(const struct mime_part *root, struct ciphertext *ct, int *inline_pgp,
 			   struct facts *f)
 {
+	struct buf *cipher = &ct->own;
+	int rc;
+
 	*inline_pgp = 0;
 	if (is_type(root, "multipart/encrypted")) {
 		if (root->nchildren != 2 || !is_type(root->children[0], "application/pgp-encrypted") ||
@@ -419,7 +433,16 @@ static int root_ciphertext(const struct mime_part *root, struct buf *cipher, int
 			facts_reject(f, "malformed", "a multipart/encrypted that is not RFC 3156 PGP/MIME");
 			return 0;
 		}
-		return mime_decode_body(root->children[1], cipher) < 0 ? -1 : 1;
+		if (mime_body_is_decoded(root->children[1])) {
+			ct->data = root->children[1]->body;
+			ct->len = root->children[1]->body_len;
+			return 1;
+		}
+		if (mime_decode_body(root->children[1], cipher) < 0)
+			return -1;
+		ct->data = cipher->data;
+		ct->len = cipher->len;
+		return 1;
 	}
 	if (is_type(root, "text/plain")) {
 		struct buf b = BUF_INIT;
@@ -451,8 +474,10 @@ static int root_ciphertext(const struct mime_part *root, struct buf *cipher, int
 			return 0;
 		}
 		*inline_pgp = 1;
-		int rc = buf_append(cipher, first, (size_t)(last + strlen(ARMOR_END) - first));
+		rc = buf_append(cipher, first, (size_t)(last + strlen(ARMOR_END) - first));
 		buf_release(&b);
+		ct->data = cipher->data;
+		ct->len = cipher->len;
 		return rc < 0 ? -1 : 1;
 	}
 	return 0;
@@ -517,7 +542,8 @@ enum cf_status analyse_message(struct ctx *ctx, struct crypto *c, const char *ms
 			       const struct analyse_opts *o, struct facts *f)
 {
 	struct mime_part *root = NULL;
-	struct buf cipher = BUF_INIT, plain = BUF_INIT;
+	struct ciphertext cipher = { NULL, 0, BUF_INIT };
+	struct buf plain = BUF_INIT;
 	struct decrypt_result dr;
 	enum mime_verdict mv;
 	enum cf_status st = CF_OK;
@@ -626,9 +652,9 @@ enum cf_status analyse_message(struct ctx *ctx, struct crypto *c, const char *ms
 	text_normalise(f->body);
 out:
 	if (plain.data)
-		explicit_bzero(plain.data, plain.cap);
+		explicit_bzero(plain.data, plain.len);
 	buf_release(&plain);
-	buf_release(&cipher);
+	buf_release(&cipher.own);
 	mime_free(root);
 	return st;
 }

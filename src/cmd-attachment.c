@@ -111,7 +111,7 @@ out:
 		close(fd);
 	facts_release(&f);
 	if (plain.data)
-		explicit_bzero(plain.data, plain.cap);
+		explicit_bzero(plain.data, plain.len);
 	buf_release(&plain);
 	sqlite3_finalize(st);
 	return ret;

@@ -5,6 +5,7 @@
  * a bounce.  One syslog line (facility mail) per message.
  */
 #include <getopt.h>
+#include <malloc.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <stdio.h>
@@ -46,13 +47,12 @@ static void log_result(const char *spool_name, const struct ingest_result *r)
 }
 
 /* Processes one spooled file whose lock we hold, then removes it. */
-static enum cf_status finish(struct ctx *ctx, const char *name, int lockfd, const char *raw,
-			     size_t len)
+static enum cf_status finish(struct ctx *ctx, const char *name, int lockfd, struct buf *raw)
 {
 	struct ingest_result r;
 	enum cf_status st;
 
-	st = ingest_process(ctx, name, raw, len, &r);
+	st = ingest_process(ctx, name, raw, &r);
 	if (st != CF_OK) {
 		spool_release(lockfd);
 		return st;
@@ -88,8 +88,9 @@ static enum cf_status drain_spool(struct ctx *ctx, int budget)
 		}
 		if (st == CF_OK)
 			st = seal_open(ctx, cipher.data, cipher.len, &raw);
+		buf_release(&cipher);
 		if (st == CF_OK)
-			st = finish(ctx, *n, lockfd, raw.data, raw.len), lockfd = -1;
+			st = finish(ctx, *n, lockfd, &raw), lockfd = -1;
 next:
 		spool_release(lockfd);
 		if (st != CF_OK) {
@@ -97,7 +98,7 @@ next:
 			worst = st;
 		}
 		if (raw.data)
-			explicit_bzero(raw.data, raw.cap);
+			explicit_bzero(raw.data, raw.len);   /* all that was written */
 		buf_release(&raw);
 		buf_release(&cipher);
 	}
@@ -143,7 +144,7 @@ static enum cf_status deliver_stdin(struct ctx *ctx)
 	if (st != CF_OK)
 		goto out;
 	ctx_crash_point(ctx, "after-spool");
-	st = finish(ctx, name, lockfd, raw.data, raw.len);
+	st = finish(ctx, name, lockfd, &raw);
 	lockfd = -1;
 	if (st != CF_OK)
 		/* The MTA keeps the message and retries; our copy would only linger. */
@@ -151,7 +152,7 @@ static enum cf_status deliver_stdin(struct ctx *ctx)
 out:
 	spool_release(lockfd);
 	if (raw.data)
-		explicit_bzero(raw.data, raw.cap);
+		explicit_bzero(raw.data, raw.len);   /* all that was written */
 	buf_release(&raw);
 	buf_release(&cipher);
 	return st;
@@ -180,6 +181,11 @@ int cmd_deliver(struct ctx *ctx, int argc, char **argv)
 		setrlimit(RLIMIT_CORE, &nocore);
 		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	}
+	/* A large message passes through several buffers one after another.
+	 * glibc raises its mmap threshold to the size of each one freed, after
+	 * which the next ones come from the heap and stay resident when freed;
+	 * a fixed threshold gives every large buffer back as it goes. */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	log_open_syslog();
 	if (retry) {
 		st = drain_spool(ctx, 0);

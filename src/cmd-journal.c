@@ -33,7 +33,7 @@ static enum cf_status open_record(struct ctx *ctx, sqlite3_stmt *st, int col, st
 	if (s == CF_OK && facts_deserialize(plain.data, plain.len, f) < 0)
 		s = ctx_error(ctx, CF_ERR_INTERNAL, "a stored record is unreadable");
 	if (plain.data)
-		explicit_bzero(plain.data, plain.cap);
+		explicit_bzero(plain.data, plain.len);
 	buf_release(&plain);
 	return s;
 }

@@ -152,7 +152,7 @@ static int q_show(struct ctx *ctx, long long id, int json)
 	}
 out:
 	if (raw.data)
-		explicit_bzero(raw.data, raw.cap);
+		explicit_bzero(raw.data, raw.len);
 	buf_release(&raw);
 	sqlite3_finalize(st);
 	return ret;
@@ -238,7 +238,7 @@ out:
 		       (long long)entry, dup ? " (it was there already)" : "");
 	facts_release(&f);
 	if (raw.data)
-		explicit_bzero(raw.data, raw.cap);
+		explicit_bzero(raw.data, raw.len);
 	buf_release(&raw);
 	buf_release(&blob);
 	sqlite3_finalize(st);

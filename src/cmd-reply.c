@@ -147,7 +147,7 @@ static enum cf_status find_target(struct ctx *ctx, const struct person *client, 
 		facts_release(&f);
 	}
 	if (plain.data)
-		explicit_bzero(plain.data, plain.cap);
+		explicit_bzero(plain.data, plain.len);
 	buf_release(&plain);
 	return s;
 }
@@ -278,7 +278,7 @@ out:
 	prepared_release(&out);
 	facts_release(&f);
 	if (body.data)
-		explicit_bzero(body.data, body.cap);
+		explicit_bzero(body.data, body.len);
 	buf_release(&body);
 	buf_release(&blob);
 	free(target_subject);

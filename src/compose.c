@@ -259,12 +259,40 @@ static int inner_entity(struct ctx *ctx, const struct outgoing *o, const char *m
 	return buf_printf(b, "--%s--\r\n", bd);
 }
 
+/*
+ * gpg's armor has LF line ends; mail wants CRLF.  Done in place from the
+ * end, so that a large ciphertext is not copied to another buffer.
+ */
+static int crlf_in_place(struct buf *b, size_t from)
+{
+	size_t add = 0, r, w;
+
+	for (size_t i = from; i < b->len; i++)
+		add += b->data[i] == '\n' && (i == from || b->data[i - 1] != '\r');
+	if (add == 0)
+		return 0;
+	if (buf_grow(b, add) < 0)
+		return -1;
+	r = b->len;
+	w = b->len + add;
+	b->data[w] = '\0';
+	while (r > from) {
+		char c = b->data[--r];
+		b->data[--w] = c;
+		if (c == '\n' && (r == from || b->data[r - 1] != '\r'))
+			b->data[--w] = '\r';
+	}
+	b->len += add;
+	return 0;
+}
+
 enum cf_status compose_message(struct ctx *ctx, const struct outgoing *o, const char *msgid,
 			       struct buf *out)
 {
-	struct buf inner = BUF_INIT, cipher = BUF_INIT;
+	struct buf inner = BUF_INIT;
 	const char *practice = config_get(ctx->cfg, "practice_key");
-	enum cf_status st;
+	enum cf_status st = CF_OK;
+	size_t start = out->len, armor;
 	char date[64], bd[40];
 
 	rfc5322_date(ctx->now, date, sizeof date);
@@ -272,9 +300,7 @@ enum cf_status compose_message(struct ctx *ctx, const struct outgoing *o, const 
 		st = CF_ERR_NOMEM;
 		goto out;
 	}
-	st = crypto_sign_encrypt(ctx, ctx->crypto, practice, o->keys, inner.data, inner.len, &cipher);
-	if (st != CF_OK)
-		goto out;
+	/* The outer headers first, and the ciphertext written after them. */
 	if (put_from(out, ctx) < 0 ||
 	    buf_printf(out, "To: %s\r\nSubject: ...\r\nDate: %s\r\nMessage-ID: <%s>\r\n", o->to, date,
 		       msgid) < 0 ||
@@ -292,18 +318,23 @@ enum cf_status compose_message(struct ctx *ctx, const struct outgoing *o, const 
 		st = CF_ERR_NOMEM;
 		goto out;
 	}
-	/* gpg's armor has LF line ends; mail wants CRLF. */
-	for (size_t i = 0; i < cipher.len; i++) {
-		if (cipher.data[i] == '\n' && (i == 0 || cipher.data[i - 1] != '\r'))
-			buf_putc(out, '\r');
-		buf_putc(out, cipher.data[i]);
-	}
-	if (buf_printf(out, "\r\n--%s--\r\n", bd) < 0)
+	armor = out->len;
+	st = crypto_sign_encrypt(ctx, ctx->crypto, practice, o->keys, inner.data, inner.len, out);
+	if (st != CF_OK)
+		goto out;
+	/* The plaintext goes before the line ends grow the ciphertext. */
+	explicit_bzero(inner.data, inner.len);
+	buf_release(&inner);
+	if (crlf_in_place(out, armor) < 0 || buf_printf(out, "\r\n--%s--\r\n", bd) < 0)
 		st = CF_ERR_NOMEM;
 out:
+	if (st != CF_OK) {
+		out->len = start;   /* nothing half made */
+		if (out->data)
+			out->data[start] = '\0';
+	}
 	if (inner.data)
-		explicit_bzero(inner.data, inner.cap);
+		explicit_bzero(inner.data, inner.len);
 	buf_release(&inner);
-	buf_release(&cipher);
 	return st;
 }

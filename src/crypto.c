@@ -235,6 +235,20 @@ static enum cf_status data_to_buf(gpgme_data_t d, struct buf *out)
 	return st;
 }
 
+/*
+ * A gpgme output sink that appends to a buffer: gpgme's own memory data
+ * would hold the output once more until copied out, and a large
+ * attachment's ciphertext should be in memory once.
+ */
+static ssize_t buf_write_cb(void *h, const void *p, size_t n)
+{
+	if (buf_append(h, p, n) < 0) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return (ssize_t)n;
+}
+
 static int key_usable(gpgme_key_t k)
 {
 	return !k->revoked && !k->expired && !k->disabled && !k->invalid;
@@ -637,9 +651,10 @@ static enum cf_status encrypt_impl(struct ctx *ctx, struct crypto *c, const char
 {
 	gpgme_key_t keys[8] = { NULL }, skey = NULL;
 	gpgme_data_t in = NULL, cipher = NULL;
+	struct gpgme_data_cbs sink = { NULL, buf_write_cb, NULL, NULL };
 	gpgme_error_t err;
 	enum cf_status st = CF_OK;
-	size_t n = 0;
+	size_t n = 0, start = out->len;
 	int can_sign, can_encrypt;
 
 	for (; fprs[n] && n < 7; n++) {
@@ -675,16 +690,15 @@ static enum cf_status encrypt_impl(struct ctx *ctx, struct crypto *c, const char
 	gpgme_set_armor(c->gctx, armor);
 	err = gpgme_data_new_from_mem(&in, data, len, 0);
 	if (!err)
-		err = gpgme_data_new(&cipher);
+		err = gpgme_data_new_from_cbs(&cipher, &sink, out);
 	if (!err)
 		err = signer ? gpgme_op_encrypt_sign(c->gctx, keys, GPGME_ENCRYPT_ALWAYS_TRUST, in, cipher)
 			     : gpgme_op_encrypt(c->gctx, keys, GPGME_ENCRYPT_ALWAYS_TRUST, in, cipher);
 	if (err) {
+		out->len = start;   /* no half a ciphertext */
 		st = gpg_fail(ctx, err, signer ? "sign and encrypt" : "encrypt");
 		goto out;
 	}
-	st = data_to_buf(cipher, out);
-	cipher = NULL;
 out:
 	gpgme_signers_clear(c->gctx);
 	gpgme_set_armor(c->gctx, 0);
@@ -791,7 +805,7 @@ static ssize_t capped_write(void *h, const void *p, size_t n)
 static void wipe(struct buf *b)
 {
 	if (b->data)
-		explicit_bzero(b->data, b->cap);
+		explicit_bzero(b->data, b->len);
 	buf_reset(b);
 }
 
@@ -834,7 +848,7 @@ enum cf_status crypto_decrypt_verify(struct ctx *ctx, struct crypto *c, const vo
 	enum cf_status st = CF_OK;
 
 	memset(res, 0, sizeof *res);
-	buf_reset(plain);
+	wipe(plain);   /* what an earlier attempt wrote */
 	status_reset(c);
 	err = gpgme_data_new_from_mem(&din, in, len, 0);
 	if (!err)

@@ -166,7 +166,7 @@ enum cf_status ingest_analyse_sandboxed(struct ctx *ctx, const char *msg, size_t
 		st = ctx_error(ctx, CF_ERR_INTERNAL, "the parser's result is unreadable");
 out:
 	if (in.data)
-		explicit_bzero(in.data, in.cap);
+		explicit_bzero(in.data, in.len);
 	buf_release(&in);
 	return st;
 }
@@ -372,9 +372,25 @@ enum cf_status ingest_seal(struct ctx *ctx, const struct facts *f, struct buf *b
 		return CF_ERR_NOMEM;
 	}
 	st = encrypt_record(ctx, plain.data, plain.len, blob);
-	explicit_bzero(plain.data, plain.cap);
+	explicit_bzero(plain.data, plain.len);
 	buf_release(&plain);
 	return st;
+}
+
+/*
+ * ingest_seal() for a delivery: the attachments' bytes go as soon as they
+ * are serialised, so that the facts, their serialisation and the sealed
+ * record are not all in memory at once.
+ */
+static enum cf_status seal_dropping_content(struct ctx *ctx, struct facts *f, struct buf *blob)
+{
+	if (facts_serialize(f, blob) < 0) {
+		explicit_bzero(blob->data, blob->len);
+		buf_release(blob);
+		return CF_ERR_NOMEM;
+	}
+	facts_drop_content(f);
+	return seal_buf(ctx, SEAL_RECORDS, blob);
 }
 
 enum cf_status ingest_store_entry(struct ctx *ctx, const struct entry_spec *spec,
@@ -572,10 +588,13 @@ static enum cf_status store_outcome(struct ctx *ctx, const char *spool_name, con
 	char rawkey[65];
 	int done = 0, dup = 0;
 
-	/* Encrypt before the transaction: OpenPGP work never holds the lock. */
-	st = f->reason[0] ? encrypt_record(ctx, raw, len, &blob) : ingest_seal(ctx, f, &blob);
+	/* Encrypt before the transaction: OpenPGP work never holds the lock.
+	 * The notification first, then the record, after which the
+	 * attachments' bytes go: at no time are they, the notification and the
+	 * record all in memory at once. */
+	st = prepare_outgoing(ctx, f, pl);
 	if (st == CF_OK)
-		st = prepare_outgoing(ctx, f, pl);
+		st = f->reason[0] ? encrypt_record(ctx, raw, len, &blob) : seal_dropping_content(ctx, f, &blob);
 	if (st != CF_OK)
 		goto out;
 	st = store_begin(ctx);
@@ -607,6 +626,7 @@ static enum cf_status store_outcome(struct ctx *ctx, const char *spool_name, con
 			spec.message_id = pl->out.message_id;
 		}
 		st = ingest_store_entry(ctx, &spec, f, &blob, &res->id, &dup);
+		buf_release(&blob);   /* stored: the outgoing mail is queued without it */
 		res->outcome = dup ? INGEST_DUPLICATE : pl->route == ROUTE_REPLY ? INGEST_RELAYED : INGEST_STORED;
 		if (st == CF_OK && !dup)
 			st = queue_for_entry(ctx, f, pl, res->id);
@@ -629,9 +649,19 @@ out:
 	return st;
 }
 
-enum cf_status ingest_process(struct ctx *ctx, const char *spool_name, const char *raw,
-			      size_t len, struct ingest_result *res)
+/* Wipes what a buffer was given and lets it go. */
+static void wipe_release(struct buf *b)
 {
+	if (b->data)
+		explicit_bzero(b->data, b->len);
+	buf_release(b);
+}
+
+enum cf_status ingest_process(struct ctx *ctx, const char *spool_name, struct buf *rawbuf,
+			      struct ingest_result *res)
+{
+	const char *raw = rawbuf->data ? rawbuf->data : "";
+	size_t len = rawbuf->len;
 	struct analyse_opts o;
 	struct facts f;
 	struct plan pl;
@@ -653,6 +683,12 @@ enum cf_status ingest_process(struct ctx *ctx, const char *spool_name, const cha
 			return st;
 	}
 	st = decide_route(ctx, &f, &pl);
+	if (st == CF_OK && !f.reason[0]) {
+		/* Bound for a journal: only the facts are needed from here on. */
+		wipe_release(rawbuf);
+		raw = NULL;
+		len = 0;
+	}
 	if (st == CF_OK)
 		st = store_outcome(ctx, spool_name, raw, len, &f, &pl, res);
 	if (st == CF_OK) {

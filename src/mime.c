@@ -502,24 +502,86 @@ void mime_free(struct mime_part *p)
 	free(p);
 }
 
-int mime_decode_body(const struct mime_part *p, struct buf *out)
+/* The libetpan mechanism a part's Content-Transfer-Encoding asks for. */
+static int transfer_encoding(const struct mime_part *p)
 {
 	const char *cte = mime_header(p, "Content-Transfer-Encoding");
-	int enc = MAILMIME_MECHANISM_8BIT;
-	char *dec = NULL;
-	size_t idx = 0, declen = 0;
-	int rc;
 
 	if (cte) {
 		while (*cte == ' ' || *cte == '\t')
 			cte++;
 		if (strncasecmp(cte, "base64", 6) == 0)
-			enc = MAILMIME_MECHANISM_BASE64;
-		else if (strncasecmp(cte, "quoted-printable", 16) == 0)
-			enc = MAILMIME_MECHANISM_QUOTED_PRINTABLE;
+			return MAILMIME_MECHANISM_BASE64;
+		if (strncasecmp(cte, "quoted-printable", 16) == 0)
+			return MAILMIME_MECHANISM_QUOTED_PRINTABLE;
 	}
+	return MAILMIME_MECHANISM_8BIT;
+}
+
+int mime_body_is_decoded(const struct mime_part *p)
+{
+	return transfer_encoding(p) == MAILMIME_MECHANISM_8BIT;
+}
+
+/*
+ * Base64 straight into out: libetpan's decoder returns a string of its
+ * own, and a large attachment would be in memory twice while it is copied
+ * out.  As lenient as mail readers are: characters outside the alphabet
+ * (line ends, white space, stray bytes) are skipped, padding ends a
+ * quantum, and bits left over at the end are dropped.
+ */
+static int b64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+static int base64_decode_append(const char *s, size_t n, struct buf *out)
+{
+	unsigned acc = 0;
+	int bits = 0;
+	char *w;
+
+	if (buf_grow(out, n / 4 * 3 + 3) < 0)
+		return -1;
+	w = out->data + out->len;
+	for (size_t i = 0; i < n; i++) {
+		int v = b64_value((unsigned char)s[i]);
+		if (s[i] == '=') {
+			acc = 0;
+			bits = 0;
+			continue;
+		}
+		if (v < 0)
+			continue;
+		acc = (acc << 6 | (unsigned)v) & 0xffffff;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			*w++ = (char)(acc >> bits & 0xff);
+		}
+	}
+	out->len = (size_t)(w - out->data);
+	out->data[out->len] = '\0';
+	return 0;
+}
+
+int mime_decode_body(const struct mime_part *p, struct buf *out)
+{
+	int enc = transfer_encoding(p);
+	char *dec = NULL;
+	size_t idx = 0, declen = 0;
+	int rc;
+
 	if (enc == MAILMIME_MECHANISM_8BIT)
 		return buf_append(out, p->body, p->body_len);
+	if (enc == MAILMIME_MECHANISM_BASE64)
+		return base64_decode_append(p->body, p->body_len, out);
 	if (mailmime_part_parse(p->body, p->body_len, &idx, enc, &dec, &declen) != MAILIMF_NO_ERROR)
 		return buf_append(out, p->body, p->body_len);
 	rc = buf_append(out, dec, declen);

@@ -35,6 +35,16 @@ void facts_release(struct facts *f)
 	memset(f, 0, sizeof *f);
 }
 
+void facts_drop_content(struct facts *f)
+{
+	for (size_t i = 0; i < f->natts; i++) {
+		if (f->atts[i].data)
+			explicit_bzero(f->atts[i].data, f->atts[i].size);
+		free(f->atts[i].data);
+		f->atts[i].data = NULL;
+	}
+}
+
 void facts_reject(struct facts *f, const char *reason, const char *fmt, ...)
 {
 	va_list ap;

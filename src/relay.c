@@ -138,7 +138,7 @@ enum cf_status relay_prepare(struct ctx *ctx, const char *kind, const struct out
 	}
 	facts_release(&f);
 	st = seal_data(ctx, SEAL_PRACTICE, plain.data, plain.len, &p->payload);
-	explicit_bzero(plain.data, plain.cap);
+	explicit_bzero(plain.data, plain.len);
 	buf_release(&plain);
 	if (st != CF_OK)
 		return st;
@@ -208,7 +208,7 @@ enum cf_status relay_rebuild(struct ctx *ctx, const char *msgid, const char *rec
 	}
 	facts_release(&f);
 	if (plain.data)
-		explicit_bzero(plain.data, plain.cap);
+		explicit_bzero(plain.data, plain.len);
 	buf_release(&plain);
 	free(copy);
 	return st;
@@ -240,7 +240,7 @@ enum cf_status relay_notification(struct ctx *ctx, const struct person *client,
 	o.auto_submitted = "auto-generated";
 	st = subject.data && body.data ? relay_prepare(ctx, "notification", &o, client->handle, p)
 				       : CF_ERR_NOMEM;
-	explicit_bzero(body.data, body.cap);
+	explicit_bzero(body.data, body.len);
 	buf_release(&subject);
 	buf_release(&body);
 	return st;

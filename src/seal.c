@@ -87,17 +87,17 @@ static int agree(unsigned char shared[SEAL_KEY_BYTES], const unsigned char sk[SE
 	return acc ? 0 : -1;
 }
 
-int seal_raw(unsigned key_id, const unsigned char pk[SEAL_KEY_BYTES], const void *data, size_t len,
-	     struct buf *out)
+/*
+ * Writes the blob of len bytes at data to p: header, ciphertext, tag
+ * (HDR + len + TAG bytes).  data may be p + HDR: GCM encrypts in place.
+ */
+static int seal_into(unsigned key_id, const unsigned char pk[SEAL_KEY_BYTES], const void *data,
+		     size_t len, unsigned char *p)
 {
 	struct gcm_aes256_ctx g;
-	unsigned char esk[SEAL_KEY_BYTES], shared[SEAL_KEY_BYTES], key[32], *p;
-	size_t start = out->len;
+	unsigned char esk[SEAL_KEY_BYTES], shared[SEAL_KEY_BYTES], key[32];
 	int rc = -1;
 
-	if (len > SIZE_MAX - HDR - TAG || buf_grow(out, HDR + len + TAG) < 0)
-		return -1;
-	p = (unsigned char *)out->data + start;
 	memcpy(p, MAGIC, 4);
 	p[4] = (unsigned char)(key_id >> 24);
 	p[5] = (unsigned char)(key_id >> 16);
@@ -112,8 +112,6 @@ int seal_raw(unsigned key_id, const unsigned char pk[SEAL_KEY_BYTES], const void
 	gcm_aes256_update(&g, HDR, p);
 	gcm_aes256_encrypt(&g, len, p + HDR, data);
 	gcm_aes256_digest(&g, TAG, p + HDR + len);
-	out->len = start + HDR + len + TAG;
-	out->data[out->len] = '\0';
 	rc = 0;
 out:
 	explicit_bzero(esk, sizeof esk);
@@ -121,6 +119,38 @@ out:
 	explicit_bzero(key, sizeof key);
 	explicit_bzero(&g, sizeof g);
 	return rc;
+}
+
+int seal_raw(unsigned key_id, const unsigned char pk[SEAL_KEY_BYTES], const void *data, size_t len,
+	     struct buf *out)
+{
+	size_t start = out->len;
+
+	if (len > SIZE_MAX - HDR - TAG || buf_grow(out, HDR + len + TAG) < 0)
+		return -1;
+	if (seal_into(key_id, pk, data, len, (unsigned char *)out->data + start) < 0)
+		return -1;
+	out->len = start + HDR + len + TAG;
+	out->data[out->len] = '\0';
+	return 0;
+}
+
+/* The plaintext moves up by the header and is encrypted where it lies. */
+int seal_raw_in_place(unsigned key_id, const unsigned char pk[SEAL_KEY_BYTES], struct buf *b)
+{
+	size_t len = b->len;
+
+	if (len > SIZE_MAX - HDR - TAG || buf_grow(b, HDR + TAG) < 0)
+		return -1;
+	memmove(b->data + HDR, b->data, len);
+	if (seal_into(key_id, pk, b->data + HDR, len, (unsigned char *)b->data) < 0) {
+		explicit_bzero(b->data, HDR + len);   /* the plaintext was moved up */
+		b->len = 0;
+		return -1;
+	}
+	b->len = HDR + len + TAG;
+	b->data[b->len] = '\0';
+	return 0;
 }
 
 long seal_blob_key(const void *blob, size_t len)
@@ -279,8 +309,8 @@ static enum cf_status make_key(struct ctx *ctx, enum seal_purpose purpose)
 	return s;
 }
 
-enum cf_status seal_data(struct ctx *ctx, enum seal_purpose purpose, const void *data, size_t len,
-			 struct buf *out)
+/* The current seal key of purpose, made when there is none yet. */
+static enum cf_status current_key(struct ctx *ctx, enum seal_purpose purpose, struct seal_key **out)
 {
 	struct seal_cache *c = cache(ctx);
 	unsigned char pk[SEAL_KEY_BYTES];
@@ -305,9 +335,35 @@ enum cf_status seal_data(struct ctx *ctx, enum seal_purpose purpose, const void 
 		if (k == NULL)
 			return CF_ERR_NOMEM;
 	}
+	*out = k;
+	return CF_OK;
+}
+
+enum cf_status seal_data(struct ctx *ctx, enum seal_purpose purpose, const void *data, size_t len,
+			 struct buf *out)
+{
+	struct seal_key *k = NULL;
+	enum cf_status s = current_key(ctx, purpose, &k);
+
+	if (s != CF_OK)
+		return s;
 	if (seal_raw((unsigned)k->id, k->pk, data, len, out) < 0)
 		return ctx_error(ctx, CF_ERR_TEMP, "cannot seal a record (out of memory or randomness)");
 	return CF_OK;
+}
+
+enum cf_status seal_buf(struct ctx *ctx, enum seal_purpose purpose, struct buf *b)
+{
+	struct seal_key *k = NULL;
+	enum cf_status s = current_key(ctx, purpose, &k);
+
+	if (s == CF_OK && seal_raw_in_place((unsigned)k->id, k->pk, b) < 0)
+		s = ctx_error(ctx, CF_ERR_TEMP, "cannot seal a record (out of memory or randomness)");
+	if (s != CF_OK && b->data) {
+		explicit_bzero(b->data, b->len);
+		b->len = 0;
+	}
+	return s;
 }
 
 /* The secret half of seal key id, unwrapped by gpg once per process. */
@@ -352,7 +408,7 @@ static enum cf_status unwrap(struct ctx *ctx, long id, struct seal_key **out)
 		*out = k;
 	}
 	if (sk.data)
-		explicit_bzero(sk.data, sk.cap);
+		explicit_bzero(sk.data, sk.len);
 	buf_release(&sk);
 	return s;
 }

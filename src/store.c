@@ -8,6 +8,7 @@
  * all OpenPGP work is done) so that parallel deliveries wait milliseconds,
  * not seconds, for each other.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -518,6 +519,29 @@ static enum cf_status find_thread(struct ctx *ctx, int64_t client, const char *p
 	return s;
 }
 
+enum cf_status store_blob_fill(struct ctx *ctx, const char *table, const char *column, int64_t row,
+			       const void *data, size_t len)
+{
+	sqlite3_blob *b = NULL;
+	enum cf_status s = CF_OK;
+	int rc;
+
+	if (len == 0)
+		return CF_OK;
+	if (len > INT_MAX)
+		return ctx_error(ctx, CF_ERR_DATA, "%zu bytes are too many for one %s.%s", len, table, column);
+	rc = sqlite3_blob_open(ctx->db, "main", table, column, row, 1, &b);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_blob_write(b, data, (int)len, 0);
+	if (rc != SQLITE_OK) {
+		char what[96];
+		snprintf(what, sizeof what, "write %s.%s of row %lld", table, column, (long long)row);
+		s = store_error(ctx, rc, what);
+	}
+	sqlite3_blob_close(b);
+	return s;
+}
+
 enum cf_status store_entry_insert(struct ctx *ctx, const struct new_entry *e, int64_t *id,
 				  int64_t *thread)
 {
@@ -533,35 +557,38 @@ enum cf_status store_entry_insert(struct ctx *ctx, const struct new_entry *e, in
 			return s;
 	}
 	time_format_iso(ctx->now, now, sizeof now);
-	s = store_prepare(ctx, "INSERT INTO entries(client_id, thread_id, direction, message_id, "
-			  "received_at, signer, dedupe, content) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", &st);
+	/*
+	 * The row is written once, its content last: a thread's first entry
+	 * takes the next id as its thread up front (an UPDATE afterwards would
+	 * write the whole row again), and the content goes in as a zeroblob
+	 * filled by incremental blob I/O, so that SQLite never builds a record
+	 * holding another copy of a large entry.
+	 */
+	s = store_prepare(ctx, "INSERT INTO entries(id, client_id, thread_id, direction, message_id, "
+			  "received_at, signer, dedupe, content) VALUES ((SELECT IFNULL(MAX(id), 0) + 1 "
+			  "FROM entries), ?1, IFNULL(?2, (SELECT IFNULL(MAX(id), 0) + 1 FROM entries)), "
+			  "?3, ?4, ?5, ?6, ?7, zeroblob(?8))", &st);
 	if (s != CF_OK)
 		return s;
 	sqlite3_bind_int64(st, 1, e->client_id);
-	sqlite3_bind_int64(st, 2, *thread);
+	if (*thread)
+		sqlite3_bind_int64(st, 2, *thread);
 	sqlite3_bind_text(st, 3, e->direction, -1, SQLITE_STATIC);
 	if (e->message_id)
 		sqlite3_bind_text(st, 4, e->message_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, now, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, e->signer ? e->signer : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, e->dedupe, -1, SQLITE_STATIC);
-	sqlite3_bind_blob64(st, 8, e->blob, e->blob_len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 8, (sqlite3_int64)e->blob_len);
 	s = store_step_done(ctx, st, "store an entry");
 	sqlite3_finalize(st);
 	st = NULL;
 	if (s != CF_OK)
 		return s;
 	*id = sqlite3_last_insert_rowid(ctx->db);
-	if (*thread == 0) {
+	if (*thread == 0)
 		*thread = *id;
-		s = store_prepare(ctx, "UPDATE entries SET thread_id = id WHERE id = ?1", &st);
-		if (s == CF_OK) {
-			sqlite3_bind_int64(st, 1, *id);
-			s = store_step_done(ctx, st, "start a thread");
-		}
-		sqlite3_finalize(st);
-		st = NULL;
-	}
+	s = store_blob_fill(ctx, "entries", "content", *id, e->blob, e->blob_len);
 	if (s == CF_OK && e->natts)
 		s = store_prepare(ctx, "INSERT INTO attachments(entry_id, idx) VALUES (?1, ?2)", &st);
 	for (size_t i = 0; s == CF_OK && i < e->natts; i++) {
