@@ -279,12 +279,51 @@ void cal_localtime(const char *tz, time_t t, struct tm *out)
 	localtime_r(&t, out);
 }
 
+/* Writes v as exactly `digits` decimal digits at p. */
+static char *put_digits(char *p, long v, int digits)
+{
+	for (int i = digits - 1; i >= 0; i--, v /= 10)
+		p[i] = (char)('0' + v % 10);
+	return p + digits;
+}
+
+/*
+ * strftime("%Y-%m-%d %H:%M %Z") by hand: `confidant queue` formats two
+ * times a line, and strftime's generality was a fifth of its cost.
+ */
 void cal_format_local(const char *tz, time_t t, char *out, size_t n)
 {
 	struct tm tm;
+	char tmp[96], *p = tmp;
+	const char *z;
+	long year;
+	size_t len;
 
+	if (n == 0)
+		return;
 	cal_localtime(tz, t, &tm);
-	strftime(out, n, "%Y-%m-%d %H:%M %Z", &tm);
+	year = tm.tm_year + 1900L;
+	z = tm.tm_zone ? tm.tm_zone : "";
+	if (year < 0 || year > 9999 || strlen(z) > 32) {
+		strftime(out, n, "%Y-%m-%d %H:%M %Z", &tm);
+		return;
+	}
+	p = put_digits(p, year, 4);
+	*p++ = '-';
+	p = put_digits(p, tm.tm_mon + 1, 2);
+	*p++ = '-';
+	p = put_digits(p, tm.tm_mday, 2);
+	*p++ = ' ';
+	p = put_digits(p, tm.tm_hour, 2);
+	*p++ = ':';
+	p = put_digits(p, tm.tm_min, 2);
+	*p++ = ' ';
+	memcpy(p, z, strlen(z) + 1);
+	len = strlen(tmp);
+	if (len >= n)
+		len = n - 1;
+	memcpy(out, tmp, len);
+	out[len] = '\0';
 }
 
 static int parse_num(const char **p, int digits, int *out)

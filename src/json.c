@@ -5,12 +5,30 @@
 #include "json.h"
 #include "mime.h"
 
+/* Whether s can be written between quotes as it is: printable ASCII, nothing to escape. */
+static int json_plain(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+			return 0;
+	}
+	return 1;
+}
+
 void json_strn(FILE *f, const char *s, size_t len)
 {
 	struct buf clean = BUF_INIT;
 
 	if (s == NULL) {
 		fputs("null", f);
+		return;
+	}
+	if (json_plain(s, len)) {
+		/* The common case (handles, Message-IDs, times), in one write. */
+		fputc('"', f);
+		fwrite(s, 1, len, f);
+		fputc('"', f);
 		return;
 	}
 	utf8_clean_append(&clean, s, len);

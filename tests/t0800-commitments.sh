@@ -267,4 +267,24 @@ test_expect_success 'acknowledge no: a new commitment sends no acknowledgement' 
 	echo q1@client.example >expect && test_cmp expect m
 '
 
+test_expect_success 'queue: one line a commitment in the therapist zone, and the same in JSON' '
+	CONFIDANT_NOW=2026-03-26T10:00:00Z confidant queue >qt &&
+	grep -E "^carol {12}thera {8}received 2026-03-26 10:00 CET  due 2026-03-28 10:00 CET  left 1d 23h 0m$" qt &&
+	CONFIDANT_NOW=2026-03-26T10:00:00Z confidant queue --json >qj &&
+	jq_py "\"\\n\".join(\"|\".join(str(q[k]) for k in (\"client\", \"therapist\", \"received_at\", \"due_at\", \"overdue\", \"urgent\")) for q in d)" <qj >qjv &&
+	grep -qx "carol|thera|2026-03-26T09:00:00Z|2026-03-28T09:00:00Z|False|False" qjv &&
+	test "$(wc -l <qt)" = "$(jq_py "len(d)" <qj)"
+'
+
+test_expect_success 'a version 6 database gains the queue index on its first write; queue waits for it' '
+	CONFIDANT_NOW=2026-03-26T10:00:00Z confidant queue >before &&
+	sqlite3 "$PRACTICE/confidant.db" "DROP INDEX commitments_queue; PRAGMA user_version = 6;" &&
+	test_expect_code 78 confidant queue 2>err && grep -q "has schema 6" err &&
+	confidant deliver --retry &&
+	test "$(sqlite3 "$PRACTICE/confidant.db" "PRAGMA user_version")" = 7 &&
+	sqlite3 "$PRACTICE/confidant.db" ".schema commitments" | grep -q "commitments_queue.*WHERE met_at IS NULL" &&
+	CONFIDANT_NOW=2026-03-26T10:00:00Z confidant queue >after &&
+	test_cmp before after
+'
+
 test_done
