@@ -81,6 +81,24 @@ enum cf_status relay_crisis(struct ctx *ctx, const struct person *client, const 
 enum cf_status relay_to_key(struct ctx *ctx, const char *kind, const char *to, const char *fpr,
 			    const char *subject, const char *text, struct prepared *p);
 
+/* A message for relay_to_key_many(): relay_to_key()'s arguments. */
+struct relay_job {
+	const char *kind, *subject;
+	char *to, *fpr, *text;       /* owned: freed by relay_jobs_release() */
+};
+
+void relay_jobs_release(struct relay_job *jobs, size_t n);
+
+/*
+ * relay_to_key() for each of n jobs, into out[0..n).  The OpenPGP work (a
+ * gpg process a message) runs on a thread a core, each with a GnuPG
+ * context of its own: a remind run that writes to 200 therapists waits
+ * for gpg, one message at a time otherwise.  A job whose key cannot be
+ * used is held, as relay_to_key() holds it, on the calling thread.
+ */
+enum cf_status relay_to_key_many(struct ctx *ctx, const struct relay_job *jobs, size_t n,
+				 struct prepared *out);
+
 /* Where escalations go, and the key they are encrypted to. */
 void relay_escalation_target(struct ctx *ctx, const char **address, const char **fpr);
 

@@ -148,6 +148,18 @@ static enum cf_status prefetch_keys(struct ctx *ctx, struct run *r)
 	return s;
 }
 
+/* A digest to make after the loop, with copies of what the loop's locals hold now. */
+static enum cf_status add_job(struct relay_job *j, const char *kind, const char *to, const char *fpr,
+			      const char *subject, struct buf *text)
+{
+	j->kind = kind;
+	j->subject = subject;
+	j->to = strdup(to);
+	j->fpr = strdup(fpr);
+	j->text = buf_detach(text, NULL);
+	return j->to && j->fpr && j->text ? CF_OK : CF_ERR_NOMEM;
+}
+
 /* Business (or wall-clock) minutes from a to b under spec's kind of time. */
 static long minutes_between(const struct calendar *cal, const struct commitment_spec *spec, time_t a, time_t b)
 {
@@ -180,7 +192,8 @@ int cmd_remind(struct ctx *ctx, int argc, char **argv)
 	struct run r = { NULL, 0, NULL, 0 };
 	struct commitment_spec rb, ea;
 	struct prepared *msgs = NULL;
-	size_t nmsgs = 0;
+	struct relay_job *jobs = NULL;
+	size_t nmsgs = 0, njobs = 0;
 	const char *at = NULL;
 	enum cf_status s = CF_OK;
 	time_t when = ctx->now;
@@ -213,7 +226,8 @@ int cmd_remind(struct ctx *ctx, int argc, char **argv)
 	}
 	s = load_items(ctx, &r);
 	msgs = calloc(r.n * 2 + 1, sizeof *msgs);
-	if (s == CF_OK && msgs == NULL)
+	jobs = calloc(r.n * 2 + 1, sizeof *jobs);
+	if (s == CF_OK && (msgs == NULL || jobs == NULL))
 		s = CF_ERR_NOMEM;
 	if (s == CF_OK && !dry)
 		s = prefetch_keys(ctx, &r);
@@ -281,8 +295,7 @@ int cmd_remind(struct ctx *ctx, int argc, char **argv)
 			if (dry)
 				printf("digest to %s:\n%s\n", th.handle, text.data);
 			else
-				s = relay_to_key(ctx, "reminder", th.email, th.fpr, "Replies due", text.data,
-						 &msgs[nmsgs++]);
+				s = add_job(&jobs[njobs++], "reminder", th.email, th.fpr, "Replies due", &text);
 			digests++;
 			buf_release(&text);
 		}
@@ -299,8 +312,7 @@ int cmd_remind(struct ctx *ctx, int argc, char **argv)
 			if (dry)
 				printf("escalation to %s:\n%s\n", addr, text.data);
 			else
-				s = relay_to_key(ctx, "escalation", addr, fpr, "Replies overdue", text.data,
-						 &msgs[nmsgs++]);
+				s = add_job(&jobs[njobs++], "escalation", addr, fpr, "Replies overdue", &text);
 			escalations++;
 			buf_release(&text);
 		}
@@ -308,6 +320,11 @@ int cmd_remind(struct ctx *ctx, int argc, char **argv)
 		buf_release(&over);
 		buf_release(&esc);
 		i = j;
+	}
+	/* The OpenPGP work of every digest at once, on every core. */
+	if (s == CF_OK && njobs) {
+		s = relay_to_key_many(ctx, jobs, njobs, msgs);
+		nmsgs = njobs;
 	}
 	if (s == CF_OK && !dry && nmsgs) {
 		/* One transaction records every reminder with the message that carries it. */
@@ -349,9 +366,10 @@ int cmd_remind(struct ctx *ctx, int argc, char **argv)
 		ret = cmd_fail(ctx, s);
 	else if (!dry)
 		printf("sent %d digest(s) and %d escalation(s)\n", digests, escalations);
-	for (size_t i = 0; i < nmsgs; i++)
+	for (size_t i = 0; msgs && i < njobs; i++)
 		prepared_release(&msgs[i]);
 	free(msgs);
+	relay_jobs_release(jobs, njobs);
 	free(r.items);
 	free(r.cals);
 	if (lockfd >= 0)

@@ -1,6 +1,7 @@
 /* home.c: the practice home. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -46,6 +47,34 @@ static enum cf_status make_dir(struct ctx *ctx, const char *sub)
 	if (mkdir(p, 0700) < 0)
 		return ctx_error(ctx, CF_ERR_TEMP, "cannot create '%s': %s", p, strerror(errno));
 	return CF_OK;
+}
+
+/*
+ * The practice keyring's gpg.conf, when it has none (a new practice, or
+ * one made before Confidant wrote it).  Confidant runs gpg once for every
+ * OpenPGP operation; the random seed file costs each run a locked read and
+ * write, and makes two runs at once wait for each other.  libgcrypt seeds
+ * from the kernel (getrandom) without it, as GnuPG's manual suggests for
+ * gpg started often from scripts.  Best effort: a keyring whose gpg.conf
+ * cannot be written works as before, only slower.
+ */
+static void gnupg_conf(struct ctx *ctx)
+{
+	static const char conf[] =
+		"# Written by Confidant, which runs gpg once for every message: without\n"
+		"# a random seed file each gpg starts sooner, and two never wait for each\n"
+		"# other's lock on it (libgcrypt seeds from the kernel).\n"
+		"no-random-seed-file\n";
+	char p[4096];
+	int fd;
+
+	home_path(ctx, "gnupg/gpg.conf", p, sizeof p);
+	fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;   /* there is one (the admin's to keep), or we may not write here */
+	if (write(fd, conf, sizeof conf - 1) != (ssize_t)(sizeof conf - 1))
+		unlink(p);
+	close(fd);
 }
 
 /*
@@ -290,6 +319,7 @@ enum cf_status home_open_crypto(struct ctx *ctx, int interactive)
 
 	if (ctx->crypto)
 		return CF_OK;
+	gnupg_conf(ctx);
 	return crypto_open(ctx, home_path(ctx, "gnupg", path, sizeof path), interactive, &ctx->crypto);
 }
 

@@ -15,13 +15,16 @@
  * In-Reply-To in message_id, References in parents, Auto-Submitted in
  * detail.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "calendar.h"
 #include "compose.h"
 #include "config.h"
+#include "crypto.h"
 #include "outbox.h"
 #include "relay.h"
 #include "seal.h"
@@ -108,11 +111,14 @@ static enum cf_status prepare_alert(struct ctx *ctx, const struct prepared *held
 	return st;
 }
 
-enum cf_status relay_prepare(struct ctx *ctx, const char *kind, const struct outgoing *o,
-			     const char *about, struct prepared *p)
+/*
+ * The message itself: no database and nothing shared but the read-only
+ * configuration, so that it may run on a thread of its own.  CF_ERR_DATA:
+ * a recipient key cannot be used.
+ */
+static enum cf_status prepare_message(struct ctx *ctx, const char *kind, const struct outgoing *o,
+				      struct prepared *p)
 {
-	struct facts f;
-	struct buf plain = BUF_INIT;
 	enum cf_status st;
 
 	memset(p, 0, sizeof *p);
@@ -124,7 +130,17 @@ enum cf_status relay_prepare(struct ctx *ctx, const char *kind, const struct out
 	st = compose_message_id(ctx, p->message_id);
 	if (st != CF_OK)
 		return st;
-	st = compose_message(ctx, o, p->message_id, &p->message);
+	return compose_message(ctx, o, p->message_id, &p->message);
+}
+
+enum cf_status relay_prepare(struct ctx *ctx, const char *kind, const struct outgoing *o,
+			     const char *about, struct prepared *p)
+{
+	struct facts f;
+	struct buf plain = BUF_INIT;
+	enum cf_status st;
+
+	st = prepare_message(ctx, kind, o, p);
 	if (st != CF_ERR_DATA)
 		return st;
 	/* A recipient key that cannot be used: hold it, encrypted to us. */
@@ -424,19 +440,167 @@ enum cf_status relay_ack(struct ctx *ctx, const struct person *client, const cha
 	return st;
 }
 
+/* An automatic message to one key, as relay_to_key() and its jobs make it. */
+static void to_key(const char *to, const char *fpr, const char *subject, const char *text,
+		   const char *keys[2], struct outgoing *o)
+{
+	keys[0] = fpr;
+	keys[1] = NULL;
+	memset(o, 0, sizeof *o);
+	o->to = to;
+	o->keys = keys;
+	o->subject = subject;
+	o->body = text;
+	o->auto_submitted = "auto-generated";
+}
+
 enum cf_status relay_to_key(struct ctx *ctx, const char *kind, const char *to, const char *fpr,
 			    const char *subject, const char *text, struct prepared *p)
 {
-	const char *keys[] = { fpr, NULL };
+	const char *keys[2];
 	struct outgoing o;
 
-	memset(&o, 0, sizeof o);
-	o.to = to;
-	o.keys = keys;
-	o.subject = subject;
-	o.body = text;
-	o.auto_submitted = "auto-generated";
+	to_key(to, fpr, subject, text, keys, &o);
 	return relay_prepare(ctx, kind, &o, to, p);
+}
+
+void relay_jobs_release(struct relay_job *jobs, size_t n)
+{
+	for (size_t i = 0; jobs && i < n; i++) {
+		free(jobs[i].to);
+		free(jobs[i].fpr);
+		free(jobs[i].text);
+	}
+	free(jobs);
+}
+
+#define MAX_THREADS 8
+
+/* What the threads of relay_to_key_many() share: the jobs and the next one to take. */
+struct job_queue {
+	const struct relay_job *jobs;
+	struct prepared *out;
+	unsigned char *held;     /* jobs to hold on the calling thread */
+	size_t n, next;
+	pthread_mutex_t lock;
+};
+
+struct worker {
+	struct ctx ctx;          /* a copy, with a GnuPG context of its own */
+	struct job_queue *q;
+	enum cf_status st;
+};
+
+static int job_take(struct job_queue *q, size_t *i)
+{
+	int got;
+
+	pthread_mutex_lock(&q->lock);
+	got = q->next < q->n;
+	if (got)
+		*i = q->next++;
+	pthread_mutex_unlock(&q->lock);
+	return got;
+}
+
+/* Every recipient key and the signing key, listed by one gpg run. */
+static void worker_prefetch(struct worker *k)
+{
+	const char **want = calloc(k->q->n + 1, sizeof *want);
+	size_t m = 0;
+
+	if (want == NULL)
+		return;
+	for (size_t i = 0; i < k->q->n; i++)
+		want[m++] = k->q->jobs[i].fpr;
+	want[m++] = config_get(k->ctx.cfg, "practice_key");
+	crypto_prefetch_keys(&k->ctx, k->ctx.crypto, want, m);
+	free(want);
+}
+
+static void *worker_run(void *arg)
+{
+	struct worker *k = arg;
+	size_t i;
+
+	worker_prefetch(k);
+	while (k->st == CF_OK && job_take(k->q, &i)) {
+		const struct relay_job *j = &k->q->jobs[i];
+		const char *keys[2];
+		struct outgoing o;
+
+		to_key(j->to, j->fpr, j->subject, j->text, keys, &o);
+		k->st = prepare_message(&k->ctx, j->kind, &o, &k->q->out[i]);
+		if (k->st == CF_ERR_DATA) {
+			prepared_release(&k->q->out[i]);
+			k->q->held[i] = 1;
+			k->st = CF_OK;
+		}
+	}
+	return NULL;
+}
+
+/* Threads besides the caller's: one a core, and none for fewer than two jobs each. */
+static size_t extra_threads(size_t n)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nt = cores > 1 ? (size_t)cores : 1;
+
+	if (nt > MAX_THREADS)
+		nt = MAX_THREADS;
+	while (nt > 1 && n < 2 * nt)
+		nt--;
+	return nt - 1;
+}
+
+enum cf_status relay_to_key_many(struct ctx *ctx, const struct relay_job *jobs, size_t n,
+				 struct prepared *out)
+{
+	struct job_queue q = { jobs, out, NULL, n, 0, PTHREAD_MUTEX_INITIALIZER };
+	struct worker k[MAX_THREADS];
+	pthread_t tid[MAX_THREADS];
+	size_t extra = extra_threads(n), started = 0;
+	enum cf_status st;
+
+	q.held = calloc(n + 1, 1);
+	if (q.held == NULL)
+		return CF_ERR_NOMEM;
+	memset(k, 0, sizeof k);
+	/* Contexts are made here, before any thread runs; a thread that
+	 * cannot start only leaves more jobs to the others. */
+	for (size_t w = 1; w <= extra; w++) {
+		k[w].ctx = *ctx;
+		k[w].ctx.seal = NULL;   /* workers never seal: held jobs come back here */
+		k[w].q = &q;
+		if (crypto_open(&k[w].ctx, ctx->gnupg_home, 0, &k[w].ctx.crypto) != CF_OK)
+			break;
+		if (pthread_create(&tid[w], NULL, worker_run, &k[w]) != 0) {
+			crypto_close(k[w].ctx.crypto);
+			break;
+		}
+		started = w;
+	}
+	k[0].ctx = *ctx;
+	k[0].q = &q;
+	worker_run(&k[0]);
+	st = k[0].st;
+	if (st != CF_OK)
+		memcpy(ctx->errmsg, k[0].ctx.errmsg, sizeof ctx->errmsg);
+	for (size_t w = 1; w <= started; w++) {
+		pthread_join(tid[w], NULL);
+		if (st == CF_OK && k[w].st != CF_OK) {
+			st = k[w].st;
+			memcpy(ctx->errmsg, k[w].ctx.errmsg, sizeof ctx->errmsg);
+		}
+		crypto_close(k[w].ctx.crypto);
+	}
+	/* Held jobs need the database and the seal keys: here, one by one. */
+	for (size_t i = 0; st == CF_OK && i < n; i++)
+		if (q.held[i])
+			st = relay_to_key(ctx, jobs[i].kind, jobs[i].to, jobs[i].fpr, jobs[i].subject,
+					  jobs[i].text, &out[i]);
+	free(q.held);
+	return st;
 }
 
 void relay_escalation_target(struct ctx *ctx, const char **address, const char **fpr)
