@@ -161,10 +161,11 @@ echo "sent $(sqlite3 "file:$CONFIDANT_HOME/confidant.db?mode=ro" "SELECT kind, c
 # verify the entry; sign and encrypt the notification (to the therapist
 # and the practice) and the acknowledgement (to the client and the
 # practice); and, as gpg would do it, the storage: the spool copy and the
-# record, each encrypted to the practice key.
+# record, each encrypted to the practice key.  The keyring keeps the
+# practice's gpg.conf (no random seed file): the same gpg, configured alike.
 mkdir -p -m 700 "$work/base"
 cp -a "$CONFIDANT_HOME/gnupg" "$work/base/gnupg"
-echo "trust-model always" >"$work/base/gnupg/gpg.conf"
+echo "trust-model always" >>"$work/base/gnupg/gpg.conf"
 B="gpg --homedir $work/base/gnupg --batch --no-tty --quiet --yes"
 P=$(cat "$work/keys/practice.fpr")
 $B --decrypt "$work/in/w.eml" >/dev/null 2>&1 || true
