@@ -10,8 +10,10 @@
  * decrypt, verify, identity, seal the record, commitment, outbox) and hand
  * off, for each file.  MODE "gpgme": per file, decrypt+verify the armored
  * entry, then sign+encrypt the plaintext to the therapist and the practice
- * (the notification) and a short text to the client and the practice
- * (the acknowledgement); THERAPIST_FPR and CLIENT_FPR name the keys.
+ * (the notification) and a short text to the entry's verified signer and
+ * the practice (the acknowledgement, whose key it lists per message, as
+ * every MDA that answers the writer must); THERAPIST_FPR names the
+ * therapist's key, CLIENT_FPR one client's (checked at start).
  * Prints "MODE N seconds".
  */
 #include <gpgme.h>
@@ -101,6 +103,26 @@ static int sign_encrypt(gpgme_ctx_t g, gpgme_key_t *rcpt, const void *data, size
 	return err ? -1 : 0;
 }
 
+/*
+ * The key of the entry's verified signer, listed on g: the acknowledgement
+ * goes to whoever wrote the entry, so bare gpgme too must find that key
+ * for every message (as Confidant does), not reuse one client's.
+ */
+static gpgme_key_t signer_key(gpgme_ctx_t g)
+{
+	gpgme_verify_result_t vr = gpgme_op_verify_result(g);
+	gpgme_key_t key = NULL;
+	char fpr[65];
+
+	if (vr == NULL || vr->signatures == NULL || vr->signatures->fpr == NULL)
+		return NULL;
+	snprintf(fpr, sizeof fpr, "%s", vr->signatures->fpr);
+	if (gpgme_op_keylist_start(g, fpr, 0) == 0)
+		gpgme_op_keylist_next(g, &key);
+	gpgme_op_keylist_end(g);
+	return key;
+}
+
 static int run_gpgme(const char *practice, int n, char **files)
 {
 	static const char ack[] = "Your journal entry was received on ... You will have a reply by ...\n";
@@ -133,6 +155,9 @@ static int run_gpgme(const char *practice, int n, char **files)
 		    gpgme_op_decrypt_verify(g, in, out))
 			return fprintf(stderr, "%s: decrypt failed\n", files[i]), -1;
 		plain = gpgme_data_release_and_get_mem(out, &plen);
+		gpgme_key_unref(acks[0]);
+		if ((acks[0] = signer_key(g)) == NULL)
+			return fprintf(stderr, "%s: no signer key\n", files[i]), -1;
 		if (sign_encrypt(g, notif, plain, plen) < 0 || sign_encrypt(g, acks, ack, sizeof ack - 1) < 0)
 			return fprintf(stderr, "%s: sign+encrypt failed\n", files[i]), -1;
 		gpgme_free(plain);
