@@ -40,70 +40,103 @@ static void span_text(long secs, struct buf *b)
 	put_count(b, m % 60, "m");
 }
 
-/* The therapists, by id: 200 of them named on 20,000 lines are looked up here, not joined. */
-struct therapist_names {
+/*
+ * Handles (and zones) by id, read once and sorted: 200 therapists and
+ * 20,000 clients named on 20,000 lines are looked up here rather than
+ * joined, which moved SQLite to two more rows for every line.
+ */
+struct names {
 	size_t n;
 	int64_t *id;
-	char **handle, **tz;
+	size_t *handle, *tz;     /* offsets into text; tz: only for therapists */
+	struct buf text;
 };
 
-static void names_release(struct therapist_names *t)
+static void names_release(struct names *t)
 {
-	for (size_t i = 0; i < t->n; i++) {
-		free(t->handle[i]);
-		free(t->tz[i]);
-	}
 	free(t->id);
 	free(t->handle);
 	free(t->tz);
+	buf_release(&t->text);
 	memset(t, 0, sizeof *t);
 }
 
-static enum cf_status names_load(struct ctx *ctx, const char *default_tz, struct therapist_names *t)
+static int names_grow(struct names *t, size_t *cap, int with_tz)
+{
+	size_t nc = *cap ? *cap * 2 : 64;
+	int64_t *id = realloc(t->id, nc * sizeof *id);
+	size_t *h, *z;
+
+	if (id == NULL)
+		return -1;
+	t->id = id;
+	if ((h = realloc(t->handle, nc * sizeof *h)) == NULL)
+		return -1;
+	t->handle = h;
+	if (with_tz) {
+		if ((z = realloc(t->tz, nc * sizeof *z)) == NULL)
+			return -1;
+		t->tz = z;
+	}
+	*cap = nc;
+	return 0;
+}
+
+/* Appends s and its NUL to t's text: its offset, or (size_t)-1 without memory. */
+static size_t names_put(struct names *t, const char *s)
+{
+	size_t at = t->text.len;
+
+	return buf_append(&t->text, s, strlen(s) + 1) < 0 ? (size_t)-1 : at;
+}
+
+static const char *names_handle(const struct names *t, long i)
+{
+	return i >= 0 ? t->text.data + t->handle[i] : "?";
+}
+
+/*
+ * Rows (id, handle[, zone]) of sql, in id order; bound to arg when it is
+ * not 0.  A missing zone is default_tz; NULL default_tz: no zones.
+ */
+static enum cf_status names_load(struct ctx *ctx, const char *sql, int64_t arg, const char *default_tz,
+				 struct names *t)
 {
 	sqlite3_stmt *st = NULL;
 	enum cf_status s;
 	size_t cap = 0;
-	int rc;
+	int rc = SQLITE_DONE;
 
 	memset(t, 0, sizeof *t);
-	s = store_prepare(ctx, "SELECT id, handle, coalesce(timezone, '') FROM therapists ORDER BY id", &st);
+	s = store_prepare(ctx, sql, &st);
+	if (s == CF_OK && arg)
+		sqlite3_bind_int64(st, 1, arg);
 	while (s == CF_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *tz = (const char *)sqlite3_column_text(st, 2);
-		if (t->n == cap) {
-			size_t nc = cap ? cap * 2 : 64;
-			int64_t *id = realloc(t->id, nc * sizeof *id);
-			char **h = id ? realloc(t->handle, nc * sizeof *h) : NULL;
-			char **z = h ? realloc(t->tz, nc * sizeof *z) : NULL;
-			if (id)
-				t->id = id;
-			if (h)
-				t->handle = h;
-			if (z)
-				t->tz = z;
-			if (z == NULL) {
-				s = CF_ERR_NOMEM;
-				break;
-			}
-			cap = nc;
+		const char *h = (const char *)sqlite3_column_text(st, 1);
+		if (t->n == cap && names_grow(t, &cap, default_tz != NULL) < 0) {
+			s = CF_ERR_NOMEM;
+			break;
 		}
 		t->id[t->n] = sqlite3_column_int64(st, 0);
-		t->handle[t->n] = strdup((const char *)sqlite3_column_text(st, 1));
-		t->tz[t->n] = strdup(tz && *tz ? tz : default_tz);
-		t->n++;
-		if (t->handle[t->n - 1] == NULL || t->tz[t->n - 1] == NULL)
+		t->handle[t->n] = names_put(t, h ? h : "");
+		if (default_tz) {
+			const char *tz = (const char *)sqlite3_column_text(st, 2);
+			t->tz[t->n] = names_put(t, tz && *tz ? tz : default_tz);
+		}
+		if (t->handle[t->n] == (size_t)-1 || (default_tz && t->tz[t->n] == (size_t)-1))
 			s = CF_ERR_NOMEM;
+		t->n++;
 	}
 	if (s == CF_OK && rc != SQLITE_DONE)
-		s = store_error(ctx, rc, "read the therapists");
+		s = store_error(ctx, rc, "read the names of the queue");
 	sqlite3_finalize(st);
 	if (s != CF_OK)
 		names_release(t);
 	return s;
 }
 
-/* The index of therapist id (ids come sorted), or -1. */
-static long names_find(const struct therapist_names *t, int64_t id)
+/* The index of id (ids come sorted), or -1. */
+static long names_find(const struct names *t, int64_t id)
 {
 	size_t lo = 0, hi = t->n;
 
@@ -146,14 +179,17 @@ static void text_line(struct buf *b, const struct queue_row *q, time_t when)
 	n = strlen(q->therapist);
 	buf_append(b, q->therapist, n);
 	buf_append(b, spaces, n < 12 ? 12 - n : 0);
-	buf_puts(b, " received ");
+	buf_append(b, " received ", 10);
 	buf_puts(b, rl);
-	buf_puts(b, "  due ");
+	buf_append(b, "  due ", 6);
 	buf_puts(b, dl);
-	buf_puts(b, when >= q->d ? "  overdue by " : "  left ");
+	if (when >= q->d)
+		buf_append(b, "  overdue by ", 13);
+	else
+		buf_append(b, "  left ", 7);
 	span_text((long)(q->d - when), b);
 	if (q->urgent)
-		buf_puts(b, "  URGENT");
+		buf_append(b, "  URGENT", 8);
 	buf_putc(b, '\n');
 	fwrite(b->data, 1, b->len, stdout);
 }
@@ -192,7 +228,7 @@ int cmd_queue(struct ctx *ctx, int argc, char **argv)
 	const char *therapist = NULL, *at = NULL;
 	sqlite3_stmt *st = NULL;
 	struct buf line = BUF_INIT;
-	struct therapist_names names;
+	struct names names, clients;
 	struct person t;
 	enum cf_status s;
 	time_t when = ctx->now;
@@ -220,14 +256,21 @@ int cmd_queue(struct ctx *ctx, int argc, char **argv)
 				 at, &when) < 0)
 		return cmd_usage_error("queue", "bad --at '%s': use ISO 8601 or a local time like "
 				       "'2026-03-06 17:00'", at);
-	s = names_load(ctx, config_get(ctx->cfg, "timezone"), &names);
-	if (s != CF_OK)
-		return cmd_fail(ctx, s);
-	s = store_prepare(ctx, "SELECT cl.handle, c.therapist_id, c.message_id, c.received_at, c.due_at, "
-			  "c.urgent FROM commitments c INDEXED BY commitments_queue JOIN clients cl ON cl.id = c.client_id "
-			  "WHERE c.met_at IS NULL AND (?1 = 0 OR c.therapist_id = ?1) ORDER BY c.due_at, c.id", &st);
+	s = names_load(ctx, "SELECT id, handle, coalesce(timezone, '') FROM therapists ORDER BY id", 0,
+		       config_get(ctx->cfg, "timezone"), &names);
+	/* Every client for the whole queue; for one therapist's, only theirs. */
+	if (s == CF_OK)
+		s = names_load(ctx, therapist ?
+			       "SELECT id, handle FROM clients WHERE id IN (SELECT client_id FROM commitments "
+			       "INDEXED BY commitments_queue WHERE met_at IS NULL AND therapist_id = ?1) ORDER BY id" :
+			       "SELECT id, handle FROM clients ORDER BY id", therapist ? t.id : 0, NULL, &clients);
+	if (s == CF_OK)
+		s = store_prepare(ctx, "SELECT c.client_id, c.therapist_id, c.message_id, c.received_at, c.due_at, "
+				  "c.urgent FROM commitments c INDEXED BY commitments_queue WHERE c.met_at IS NULL "
+				  "AND (?1 = 0 OR c.therapist_id = ?1) ORDER BY c.due_at, c.id", &st);
 	if (s != CF_OK) {
 		names_release(&names);
+		names_release(&clients);
 		return cmd_fail(ctx, s);
 	}
 	sqlite3_bind_int64(st, 1, therapist ? t.id : 0);
@@ -236,10 +279,11 @@ int cmd_queue(struct ctx *ctx, int argc, char **argv)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct queue_row q;
 		long k = names_find(&names, sqlite3_column_int64(st, 1));
+		long c = names_find(&clients, sqlite3_column_int64(st, 0));
 
-		q.client = (const char *)sqlite3_column_text(st, 0);
-		q.therapist = k >= 0 ? names.handle[k] : "?";
-		q.tz = k >= 0 ? names.tz[k] : config_get(ctx->cfg, "timezone");
+		q.client = names_handle(&clients, c);
+		q.therapist = names_handle(&names, k);
+		q.tz = k >= 0 ? names.text.data + names.tz[k] : config_get(ctx->cfg, "timezone");
 		q.message_id = (const char *)sqlite3_column_text(st, 2);
 		q.received = (const char *)sqlite3_column_text(st, 3);
 		q.due = (const char *)sqlite3_column_text(st, 4);
@@ -247,8 +291,6 @@ int cmd_queue(struct ctx *ctx, int argc, char **argv)
 		q.r = q.d = 0;
 		time_parse_iso(q.received, &q.r);
 		time_parse_iso(q.due, &q.d);
-		if (q.client == NULL)
-			q.client = "";
 		if (json)
 			json_item(&q, when, n == 0);
 		else
@@ -258,6 +300,7 @@ int cmd_queue(struct ctx *ctx, int argc, char **argv)
 	sqlite3_finalize(st);
 	buf_release(&line);
 	names_release(&names);
+	names_release(&clients);
 	if (rc != SQLITE_DONE)
 		return cmd_fail(ctx, store_error(ctx, rc, "read the queue"));
 	if (json)
