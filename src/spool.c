@@ -108,15 +108,15 @@ enum cf_status spool_claim(struct ctx *ctx, const char *name, int *lockfd, struc
 
 enum cf_status spool_remove(struct ctx *ctx, const char *name, int lockfd)
 {
-	char path[4096], dir[4096];
+	char path[4096];
 	enum cf_status st = CF_OK;
 
 	spool_path(ctx, "new", name, path, sizeof path);
-	spool_path(ctx, "new", NULL, dir, sizeof dir);
+	/* No fsync of the directory: the transaction that marked the file
+	 * done was synced first, so a removal a power cut undoes only brings
+	 * the file back to be found done and removed again. */
 	if (unlink(path) < 0 && errno != ENOENT)
 		st = ctx_error(ctx, CF_ERR_TEMP, "cannot remove spool file '%s': %s", path, strerror(errno));
-	else
-		fsync_dir(dir);
 	spool_release(lockfd);
 	return st;
 }
