@@ -29,7 +29,7 @@
 int smtp_url_parse(const char *url, struct smtp_url *out)
 {
 	struct smtp_url u;
-	const char *p, *at, *colon, *end;
+	const char *p, *at, *colon, *end, *host_from, *host_to;
 	char *e;
 
 	memset(&u, 0, sizeof u);
@@ -47,19 +47,37 @@ int smtp_url_parse(const char *url, struct smtp_url *out)
 		memcpy(u.user, p, (size_t)(at - p));
 		p = at + 1;
 	}
-	colon = memrchr(p, ':', (size_t)(end - p));
-	if (colon && p[0] != '[') {
+	/* An IPv6 address is bracketed (RFC 3986), and the port follows the
+	 * bracket: smtp://[::1]:2525.  The host is kept without brackets, as
+	 * the resolver wants it. */
+	if (p < end && p[0] == '[') {
+		const char *close = memchr(p, ']', (size_t)(end - p));
+		if (close == NULL || close == p + 1)
+			return -1;
+		colon = close + 1 < end ? close + 1 : NULL;
+		if (colon && *colon != ':')
+			return -1;
+		host_from = p + 1;
+		host_to = close;
+	} else {
+		colon = memrchr(p, ':', (size_t)(end - p));
+		host_from = p;
+		host_to = colon ? colon : end;
+	}
+	if (colon) {
 		long port = strtol(colon + 1, &e, 10);
-		if (e != end || port < 1 || port > 65535)
+		if (colon + 1 == end || e != end || port < 1 || port > 65535)
 			return -1;
 		u.port = (int)port;
-		end = colon;
 	}
-	if (end == p || (size_t)(end - p) >= sizeof u.host)
+	if (host_to == host_from || (size_t)(host_to - host_from) >= sizeof u.host)
 		return -1;
-	memcpy(u.host, p, (size_t)(end - p));
+	memcpy(u.host, host_from, (size_t)(host_to - host_from));
+	/* A name or IPv4 address has no colon; an IPv6 address is hex digits,
+	 * colons and perhaps a dotted IPv4 tail. */
 	for (const char *c = u.host; *c; c++)
-		if (!isalnum((unsigned char)*c) && !strchr(".-:[]", *c))
+		if (p[0] == '[' ? !isxdigit((unsigned char)*c) && !strchr(".:", *c)
+				: !isalnum((unsigned char)*c) && !strchr(".-", *c))
 			return -1;
 	for (const char *c = u.user; *c; c++)
 		if ((unsigned char)*c <= 0x20 || *c == '/')

@@ -72,5 +72,21 @@ int main(void)
 	   host_is_loopback("::1"), "loopback addresses");
 	ok(!host_is_loopback("127.evil.example") && !host_is_loopback("mail.example.org") &&
 	   !host_is_loopback("10.0.0.1"), "names that only look like loopback are not");
+	{
+		struct smtp_url u;
+		ok(smtp_url_parse("smtp://[::1]:2525", &u) == 0 && strcmp(u.host, "::1") == 0 && u.port == 2525,
+		   "an IPv6 host in brackets keeps its port (got '%s' port %d)", u.host, u.port);
+		ok(smtp_url_parse("smtp://[2001:db8::25]", &u) == 0 && strcmp(u.host, "2001:db8::25") == 0 &&
+		   u.port == 587, "a bracketed host without a port gets 587");
+		ok(smtp_url_parse("smtp://relay@mail.example.org:465/", &u) == 0 &&
+		   strcmp(u.user, "relay") == 0 && strcmp(u.host, "mail.example.org") == 0 && u.port == 465,
+		   "user, name and port");
+		ok(smtp_url_parse("smtp://[::1", NULL) < 0 && smtp_url_parse("smtp://[]:25", NULL) < 0 &&
+		   smtp_url_parse("smtp://[::1]x", NULL) < 0 && smtp_url_parse("smtp://[::1]:", NULL) < 0 &&
+		   smtp_url_parse("smtp://::1", NULL) < 0 && smtp_url_parse("smtp://[mail.example]:25", NULL) < 0 &&
+		   smtp_url_parse("smtp://host:0", NULL) < 0 && smtp_url_parse("smtp://host:65536", NULL) < 0,
+		   "unclosed or empty brackets, junk after them, an empty port, a bare IPv6 host, a name in "
+		   "brackets and ports out of range are refused");
+	}
 	return unit_done();
 }
