@@ -520,7 +520,8 @@ int cal_parse_commitment(const char *spec, struct commitment_spec *out)
 		out->minutes = out->business ? -(long)(num * 1000) : (long)(num * 1440);
 	else
 		return -1;
-	return 0;
+	/* Less than a minute ("1e-9 hours") would be a commitment due at once. */
+	return out->minutes == 0 ? -1 : 0;
 }
 
 int cal_add_holiday(struct calendar *c, const char *date)

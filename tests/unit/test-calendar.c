@@ -188,6 +188,11 @@ int main(void)
 	   cal_parse_commitment("-1 hours", &s) < 0 && cal_parse_commitment("1 business", &s) < 0,
 	   "bad commitments are refused");
 	ok(cal_zone_ok("Europe/Berlin") && !cal_zone_ok("Mars/Olympus") && !cal_zone_ok("../etc/passwd"), "zones");
+	ok(cal_parse_commitment("1e-9 hours", &s) < 0 && cal_parse_commitment("0.001 hours", &s) < 0 &&
+	   cal_parse_commitment("0.5 minutes", &s) < 0 && cal_parse_commitment("0.0001 business days", &s) < 0,
+	   "a commitment shorter than a minute is refused, not taken as 0");
+	ok(cal_parse_commitment("1 minute", &s) == 0 && s.minutes == 1 &&
+	   cal_parse_commitment("0.5 hours", &s) == 0 && s.minutes == 30, "a minute and more are taken");
 	memo_agrees();
 	return unit_done();
 }
