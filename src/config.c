@@ -223,9 +223,12 @@ enum cf_status config_check(struct ctx *ctx, const char *name, const char *value
 		break;
 	}
 	case SETTING_SIZE:
-		if (size_parse(value, &v) < 0 || v == 0)
+		/* At most 1024G: a limit is doubled and added to where it is used,
+		 * and no message or parse comes near it. */
+		if (size_parse(value, &v) < 0 || v == 0 || v > (1ULL << 40))
 			return ctx_error(ctx, CF_ERR_USAGE,
-					 "bad value for '%s': expected a size in bytes, like 1048576, 512K, 50M or 1G", name);
+					 "bad value for '%s': expected a size in bytes from 1 to 1024G, "
+					 "like 1048576, 512K, 50M or 1G", name);
 		break;
 	case SETTING_COUNT:
 		if (size_parse(value, &v) < 0 || v == 0 || v > 1000000000 ||

@@ -123,7 +123,9 @@ enum cf_status ingest_analyse_sandboxed(struct ctx *ctx, const char *msg, size_t
 		child_main(ctx, fds[1], msg, len, o);
 	}
 	close(fds[1]);
-	st = fd_read_all(fds[0], o->max_decrypted * 2 + (64u << 20), &in, &truncated);
+	/* The facts are at most the decrypted text and its attachments. */
+	st = fd_read_all(fds[0], o->max_decrypted > SIZE_MAX / 4 ? SIZE_MAX / 2 : o->max_decrypted * 2 + (64u << 20),
+			 &in, &truncated);
 	close(fds[0]);
 	while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR)
 		;

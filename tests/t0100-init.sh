@@ -128,6 +128,18 @@ test_expect_success 'config refuses NaN day lengths and an empty practice_key (f
 	confidant -H "$TRASH/p1" config practice_key >k && test -s k
 '
 
+test_expect_success 'sizes past 1024G are refused, set or written in the file (found by fuzzing)' '
+	test_expect_code 64 confidant -H "$TRASH/p1" config max_decrypted_size 18446744073709551615 2>err &&
+	grep -q "from 1 to 1024G" err &&
+	test_expect_code 64 confidant -H "$TRASH/p1" config max_message_size 1025G &&
+	confidant -H "$TRASH/p1" config max_message_size 1024G &&
+	confidant -H "$TRASH/p1" config max_message_size 50M &&
+	cp -a p1 pbig && chmod 700 pbig &&
+	printf "[limits]\nmax_decrypted_size = 16777216G\n" >>pbig/confidant.conf &&
+	test_expect_code 78 confidant -H "$TRASH/pbig" config address 2>err &&
+	grep -q "max_decrypted_size" err
+'
+
 test_expect_success 'config NAME VALUE with the key twice in the file: the value read back is the new one' '
 	cp -a p1 pdup && chmod 700 pdup &&
 	printf "[outbox]\nretry_base = 60\nretry_base = 90\n" >>pdup/confidant.conf &&
