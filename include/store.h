@@ -40,6 +40,8 @@ struct person {
 
 /* Looks up a client whose pinned key has the (sub)key fingerprint fpr. */
 enum cf_status store_client_by_key(struct ctx *ctx, const char *fpr, struct person *out);
+/* A client with this address (the first, if several share it): a hint only, never identity. */
+enum cf_status store_client_by_email(struct ctx *ctx, const char *email, struct person *out);
 enum cf_status store_client_by_handle(struct ctx *ctx, const char *handle, struct person *out);
 enum cf_status store_therapist_by_handle(struct ctx *ctx, const char *handle, struct person *out);
 

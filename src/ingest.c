@@ -99,6 +99,30 @@ static void child_main(struct ctx *ctx, int fd, const char *msg, size_t len,
 	_exit(0);
 }
 
+/*
+ * While the parser decrypts, the keys the answer will likely need are
+ * listed here, in parallel: the practice's, and those of the client the
+ * From header names and of that client's therapist.  The From header is
+ * only a guess at whom to list; identity comes from the signature later,
+ * and a wrong guess costs one listing then, as before.
+ */
+static void prefetch_keys_by_from(struct ctx *ctx, const char *msg, size_t len)
+{
+	struct facts h;
+	struct person cl, th;
+
+	memset(&h, 0, sizeof h);
+	analyse_headers_only(msg, len, &h);
+	if (h.from_addr && store_client_by_email(ctx, h.from_addr, &cl) == CF_OK) {
+		const char *keys[4] = { config_get(ctx->cfg, "practice_key"), cl.fpr, NULL, NULL };
+		if (store_therapist_by_id(ctx, cl.therapist_id, &th) == CF_OK)
+			keys[2] = th.fpr;
+		crypto_preload_keys(ctx->crypto, keys);
+	}
+	facts_release(&h);
+	ctx->errmsg[0] = '\0';   /* a failed guess is no error */
+}
+
 enum cf_status ingest_analyse_sandboxed(struct ctx *ctx, const char *msg, size_t len,
 					const struct analyse_opts *o, struct facts *f)
 {
@@ -123,6 +147,8 @@ enum cf_status ingest_analyse_sandboxed(struct ctx *ctx, const char *msg, size_t
 		child_main(ctx, fds[1], msg, len, o);
 	}
 	close(fds[1]);
+	if (ctx->crypto)
+		prefetch_keys_by_from(ctx, msg, len);
 	/* The facts are at most the decrypted text and its attachments. */
 	st = fd_read_all(fds[0], o->max_decrypted > SIZE_MAX / 4 ? SIZE_MAX / 2 : o->max_decrypted * 2 + (64u << 20),
 			 &in, &truncated);

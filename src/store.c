@@ -314,6 +314,12 @@ enum cf_status store_client_by_key(struct ctx *ctx, const char *fpr, struct pers
 			    "WHERE k.fpr = upper(?1)", fpr, out, "look up a signer");
 }
 
+enum cf_status store_client_by_email(struct ctx *ctx, const char *email, struct person *out)
+{
+	return person_query(ctx, CLIENT_COLS "WHERE c.email = lower(?1) LIMIT 1", email, out,
+			    "look up a client");
+}
+
 enum cf_status store_client_by_handle(struct ctx *ctx, const char *handle, struct person *out)
 {
 	return person_query(ctx, CLIENT_COLS "WHERE c.handle = ?1", handle, out, "look up a client");
