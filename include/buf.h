@@ -25,6 +25,11 @@ int buf_vprintf(struct buf *b, const char *fmt, va_list ap);
 /* Hands the bytes to the caller (who frees them) and empties the buffer. */
 char *buf_detach(struct buf *b, size_t *len);
 void buf_reset(struct buf *b);
+/*
+ * Wipes what was written (len bytes: never the capacity beyond it, whose
+ * pages would become resident only to be zeroed) and releases b.
+ */
+void buf_wipe(struct buf *b);
 void buf_release(struct buf *b);
 
 #endif

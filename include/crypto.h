@@ -53,7 +53,7 @@ enum cf_status crypto_import_public(struct ctx *ctx, struct crypto *c, const cha
  * process and keeps them for the process, so that encrypting to each
  * costs no key listing of its own.  Best effort: CF_OK unless out of memory.
  */
-enum cf_status crypto_prefetch_keys(struct ctx *ctx, struct crypto *c, const char *const *fprs, size_t n);
+enum cf_status crypto_prefetch_keys(struct crypto *c, const char *const *fprs, size_t n);
 
 /* Encrypts data to the keys with these fingerprints (binary OpenPGP). */
 enum cf_status crypto_encrypt(struct ctx *ctx, struct crypto *c, const char *const *fprs,

@@ -59,7 +59,7 @@ struct entry_spec {
 	const char *message_id;    /* NULL: the facts' own */
 };
 
-/* Encrypts facts to the records key: do it before the transaction. */
+/* Seals facts for the records into blob (empty): do it before the transaction. */
 enum cf_status ingest_seal(struct ctx *ctx, const struct facts *f, struct buf *blob);
 
 /*

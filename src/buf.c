@@ -93,6 +93,13 @@ void buf_reset(struct buf *b)
 		b->data[0] = '\0';
 }
 
+void buf_wipe(struct buf *b)
+{
+	if (b && b->data)
+		explicit_bzero(b->data, b->len);
+	buf_release(b);
+}
+
 void buf_release(struct buf *b)
 {
 	if (b == NULL)

@@ -97,9 +97,7 @@ next:
 			log_error("cannot complete spool file %s: %s", *n, ctx->errmsg);
 			worst = st;
 		}
-		if (raw.data)
-			explicit_bzero(raw.data, raw.len);   /* all that was written */
-		buf_release(&raw);
+		buf_wipe(&raw);
 		buf_release(&cipher);
 	}
 	spool_list_free(names);
@@ -151,9 +149,7 @@ static enum cf_status deliver_stdin(struct ctx *ctx)
 		spool_discard(ctx, name);
 out:
 	spool_release(lockfd);
-	if (raw.data)
-		explicit_bzero(raw.data, raw.len);   /* all that was written */
-	buf_release(&raw);
+	buf_wipe(&raw);
 	buf_release(&cipher);
 	return st;
 }

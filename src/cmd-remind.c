@@ -23,7 +23,6 @@
 #include "calendar.h"
 #include "commands.h"
 #include "config.h"
-#include "crypto.h"
 #include "log.h"
 #include "outbox.h"
 #include "relay.h"
@@ -110,44 +109,6 @@ static enum cf_status load_items(struct ctx *ctx, struct run *r)
 	return s;
 }
 
-/*
- * Every key a digest may go to, listed by one gpg process: looked up one
- * by one, each digest cost a key listing besides its encryption.
- */
-static enum cf_status prefetch_keys(struct ctx *ctx, struct run *r)
-{
-	const char **fprs = calloc(r->n + 3, sizeof *fprs);
-	char (*own)[FPR_MAX] = calloc(r->n + 1, sizeof *own);
-	const char *addr, *esc;
-	enum cf_status s = CF_OK;
-	size_t n = 0;
-
-	if (fprs == NULL || own == NULL) {
-		free(fprs);
-		free(own);
-		return CF_ERR_NOMEM;
-	}
-	for (size_t i = 0; s == CF_OK && i < r->n; i++) {
-		struct person th;
-		if (i > 0 && r->items[i].therapist == r->items[i - 1].therapist)
-			continue;   /* items come grouped by therapist */
-		s = store_therapist_by_id(ctx, r->items[i].therapist, &th);
-		if (s == CF_OK) {
-			snprintf(own[n], FPR_MAX, "%s", th.fpr);
-			fprs[n] = own[n];
-			n++;
-		}
-	}
-	relay_escalation_target(ctx, &addr, &esc);
-	fprs[n++] = esc;
-	fprs[n++] = config_get(ctx->cfg, "practice_key");
-	if (s == CF_OK)
-		s = crypto_prefetch_keys(ctx, ctx->crypto, fprs, n);
-	free(fprs);
-	free(own);
-	return s;
-}
-
 /* A digest to make after the loop, with copies of what the loop's locals hold now. */
 static enum cf_status add_job(struct relay_job *j, const char *kind, const char *to, const char *fpr,
 			      const char *subject, struct buf *text)
@@ -229,8 +190,6 @@ int cmd_remind(struct ctx *ctx, int argc, char **argv)
 	jobs = calloc(r.n * 2 + 1, sizeof *jobs);
 	if (s == CF_OK && (msgs == NULL || jobs == NULL))
 		s = CF_ERR_NOMEM;
-	if (s == CF_OK && !dry)
-		s = prefetch_keys(ctx, &r);
 	/* Decide, per therapist, what each open commitment needs now. */
 	for (size_t i = 0; s == CF_OK && i < r.n;) {
 		size_t j = i;

@@ -545,14 +545,13 @@ static gpgme_error_t list_one_key(gpgme_ctx_t g, const char *fpr, gpgme_key_t *o
 	return err;
 }
 
-enum cf_status crypto_prefetch_keys(struct ctx *ctx, struct crypto *c, const char *const *fprs, size_t n)
+enum cf_status crypto_prefetch_keys(struct crypto *c, const char *const *fprs, size_t n)
 {
 	const char **pat;
 	gpgme_key_t key = NULL, got[KEY_CACHE];
 	gpgme_error_t err;
 	size_t ngot = 0, np = 0;
 
-	(void)ctx;
 	pat = calloc(n + 1, sizeof *pat);
 	if (pat == NULL)
 		return CF_ERR_NOMEM;
@@ -637,7 +636,7 @@ void crypto_preload_keys(struct crypto *c, const char *const *fprs)
 	}
 	/* One key is one listing either way: leave it to key_by_fpr. */
 	if (uncached >= 2)
-		(void)crypto_prefetch_keys(NULL, c, fprs, n);
+		(void)crypto_prefetch_keys(c, fprs, n);
 }
 
 /*

@@ -390,35 +390,27 @@ static enum cf_status encrypt_record(struct ctx *ctx, const void *data, size_t l
 	return seal_data(ctx, SEAL_RECORDS, data, len, out);
 }
 
-enum cf_status ingest_seal(struct ctx *ctx, const struct facts *f, struct buf *blob)
-{
-	struct buf plain = BUF_INIT;
-	enum cf_status st;
-
-	if (facts_serialize(f, &plain) < 0) {
-		buf_release(&plain);
-		return CF_ERR_NOMEM;
-	}
-	st = encrypt_record(ctx, plain.data, plain.len, blob);
-	explicit_bzero(plain.data, plain.len);
-	buf_release(&plain);
-	return st;
-}
-
 /*
- * ingest_seal() for a delivery: the attachments' bytes go as soon as they
- * are serialised, so that the facts, their serialisation and the sealed
- * record are not all in memory at once.
+ * f serialised into blob (empty) and sealed where it lies.  With drop (f
+ * itself, for a delivery), the attachments' bytes go as soon as they are
+ * serialised: the facts, their serialisation and the sealed record are
+ * never all in memory at once.
  */
-static enum cf_status seal_dropping_content(struct ctx *ctx, struct facts *f, struct buf *blob)
+static enum cf_status seal_facts(struct ctx *ctx, const struct facts *f, struct facts *drop,
+				 struct buf *blob)
 {
 	if (facts_serialize(f, blob) < 0) {
-		explicit_bzero(blob->data, blob->len);
-		buf_release(blob);
+		buf_wipe(blob);
 		return CF_ERR_NOMEM;
 	}
-	facts_drop_content(f);
+	if (drop)
+		facts_drop_content(drop);
 	return seal_buf(ctx, SEAL_RECORDS, blob);
+}
+
+enum cf_status ingest_seal(struct ctx *ctx, const struct facts *f, struct buf *blob)
+{
+	return seal_facts(ctx, f, NULL, blob);
 }
 
 enum cf_status ingest_store_entry(struct ctx *ctx, const struct entry_spec *spec,
@@ -622,7 +614,7 @@ static enum cf_status store_outcome(struct ctx *ctx, const char *spool_name, con
 	 * record all in memory at once. */
 	st = prepare_outgoing(ctx, f, pl);
 	if (st == CF_OK)
-		st = f->reason[0] ? encrypt_record(ctx, raw, len, &blob) : seal_dropping_content(ctx, f, &blob);
+		st = f->reason[0] ? encrypt_record(ctx, raw, len, &blob) : seal_facts(ctx, f, f, &blob);
 	if (st != CF_OK)
 		goto out;
 	st = store_begin(ctx);
@@ -677,14 +669,6 @@ out:
 	return st;
 }
 
-/* Wipes what a buffer was given and lets it go. */
-static void wipe_release(struct buf *b)
-{
-	if (b->data)
-		explicit_bzero(b->data, b->len);
-	buf_release(b);
-}
-
 enum cf_status ingest_process(struct ctx *ctx, const char *spool_name, struct buf *rawbuf,
 			      struct ingest_result *res)
 {
@@ -713,7 +697,7 @@ enum cf_status ingest_process(struct ctx *ctx, const char *spool_name, struct bu
 	st = decide_route(ctx, &f, &pl);
 	if (st == CF_OK && !f.reason[0]) {
 		/* Bound for a journal: only the facts are needed from here on. */
-		wipe_release(rawbuf);
+		buf_wipe(rawbuf);
 		raw = NULL;
 		len = 0;
 	}

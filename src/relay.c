@@ -514,7 +514,7 @@ static void worker_prefetch(struct worker *k)
 	for (size_t i = 0; i < k->q->n; i++)
 		want[m++] = k->q->jobs[i].fpr;
 	want[m++] = config_get(k->ctx.cfg, "practice_key");
-	crypto_prefetch_keys(&k->ctx, k->ctx.crypto, want, m);
+	crypto_prefetch_keys(k->ctx.crypto, want, m);
 	free(want);
 }
 
