@@ -16,8 +16,7 @@ deliver_logged() {
 }
 
 test_expect_success 'setup' '
-	setup_practice thera alice &&
-	confidant config sendmail /bin/true
+	setup_practice thera alice
 '
 
 test_expect_success 'a stored entry: one line, facility mail, handle and Message-ID' '
