@@ -20,6 +20,14 @@ enum cf_status crypto_open(struct ctx *ctx, const char *gnupghome, int interacti
 			   struct crypto **out);
 void crypto_close(struct crypto *c);
 
+/*
+ * The first crypto_open of a process returns before gpgme has learnt gpg's
+ * version, which it does in a thread; operations wait for it.  A process
+ * about to fork a child that uses c calls this first: the child has no
+ * thread to wait for.
+ */
+enum cf_status crypto_ready(struct ctx *ctx, struct crypto *c);
+
 /* Creates a sign+encrypt key without passphrase; fpr gets its fingerprint. */
 enum cf_status crypto_generate_key(struct ctx *ctx, struct crypto *c, const char *userid,
 				   char fpr[FPR_MAX]);

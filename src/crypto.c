@@ -17,6 +17,7 @@
  * validity.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +32,11 @@
 #define KEY_CACHE 256   /* a remind run encrypts to every therapist */
 
 struct crypto {
-	gpgme_ctx_t gctx;
+	gpgme_ctx_t gctx;        /* made at the first operation (ready()) */
+	pthread_t probe;         /* the engine probe, while probing */
+	int probing;
+	gpgme_error_t gctx_err;  /* why there is no gctx */
+	int own_engine_home;     /* name home in the engine info (a scratch keyring) */
 	/* Keys looked up by fingerprint, kept for the process: every lookup
 	 * is a gpg process of its own. */
 	gpgme_key_t keys[KEY_CACHE];
@@ -137,22 +142,19 @@ static gpgme_error_t no_passphrase_cb(void *hook, const char *uid_hint, const ch
 	return gpg_error(GPG_ERR_CANCELED);
 }
 
-static enum cf_status make_gctx(struct ctx *ctx, const char *home, int interactive,
-				gpgme_ctx_t *out)
+static gpgme_error_t new_gctx(const char *engine_home, int interactive, gpgme_ctx_t *out)
 {
 	gpgme_ctx_t g = NULL;
 	gpgme_error_t err;
 
 	err = gpgme_new(&g);
-	/* The practice's home comes through GNUPGHOME (crypto_open); only a
-	 * scratch keyring is named here, which costs a gpg --version. */
-	if (!err && strcmp(home, ctx->gnupg_home ? ctx->gnupg_home : "") != 0)
-		err = gpgme_ctx_set_engine_info(g, GPGME_PROTOCOL_OpenPGP, NULL, home);
+	if (!err && engine_home)
+		err = gpgme_ctx_set_engine_info(g, GPGME_PROTOCOL_OpenPGP, NULL, engine_home);
 	if (!err)
 		err = gpgme_set_protocol(g, GPGME_PROTOCOL_OpenPGP);
 	if (err) {
 		gpgme_release(g);
-		return gpg_fail(ctx, err, "start GnuPG");
+		return err;
 	}
 	if (!interactive) {
 		gpgme_set_pinentry_mode(g, GPGME_PINENTRY_MODE_LOOPBACK);
@@ -160,14 +162,66 @@ static enum cf_status make_gctx(struct ctx *ctx, const char *home, int interacti
 	}
 	gpgme_set_offline(g, 1);
 	*out = g;
-	return CF_OK;
+	return 0;
+}
+
+static enum cf_status make_gctx(struct ctx *ctx, const char *home, int interactive,
+				gpgme_ctx_t *out)
+{
+	gpgme_error_t err;
+
+	/* The practice's home comes through GNUPGHOME (crypto_open); only a
+	 * scratch keyring is named here, which costs a gpg --version. */
+	err = new_gctx(strcmp(home, ctx->gnupg_home ? ctx->gnupg_home : "") != 0 ? home : NULL,
+		       interactive, out);
+	return err ? gpg_fail(ctx, err, "start GnuPG") : CF_OK;
+}
+
+/*
+ * gpgme learns gpg's version once a process, from a "gpg --version" of its
+ * own (3 ms, a tenth of a delivery).  The first crypto_open starts that
+ * here, in a thread, and returns: the MDA reads, seals and spools its
+ * message meanwhile, and the first operation waits in ready().
+ */
+static void *probe_engine(void *arg)
+{
+	gpgme_engine_info_t info;
+
+	(void)arg;
+	/* An error here comes back from gpgme_new, which reads the same info. */
+	(void)gpgme_get_engine_info(&info);
+	return NULL;
+}
+
+/* Waits for the probe and makes the context: before any use of c->gctx. */
+static gpgme_error_t ready(struct crypto *c)
+{
+	if (c->probing) {
+		pthread_join(c->probe, NULL);
+		c->probing = 0;
+	}
+	if (c->gctx == NULL && c->gctx_err == 0) {
+		c->gctx_err = new_gctx(c->own_engine_home ? c->home : NULL, c->interactive, &c->gctx);
+		if (c->gctx_err == 0) {
+			gpgme_set_ctx_flag(c->gctx, "full-status", "1");
+			gpgme_set_status_cb(c->gctx, status_cb, c);
+		}
+	}
+	return c->gctx_err;
+}
+
+enum cf_status crypto_ready(struct ctx *ctx, struct crypto *c)
+{
+	gpgme_error_t err = ready(c);
+
+	return err ? gpg_fail(ctx, err, "start GnuPG") : CF_OK;
 }
 
 enum cf_status crypto_open(struct ctx *ctx, const char *gnupghome, int interactive,
 			   struct crypto **out)
 {
 	struct crypto *c;
-	enum cf_status st;
+	int first = ctx->gnupg_home == NULL;
 
 	/*
 	 * gpgme, on first use, asks gpgconf where everything is and runs
@@ -175,14 +229,16 @@ enum cf_status crypto_open(struct ctx *ctx, const char *gnupghome, int interacti
 	 * before any work.  Naming gpgconf's place up front, and checking only
 	 * the OpenPGP engine when a context is made, leaves one.
 	 */
-	gpgme_set_global_flag("disable-gpgconf", "1");
-	if (gpgme_check_version("1.18.0") == NULL)
-		return ctx_error(ctx, CF_ERR_CONFIG, "gpgme is older than 1.18.0");
+	if (first) {
+		gpgme_set_global_flag("disable-gpgconf", "1");
+		if (gpgme_check_version("1.18.0") == NULL)
+			return ctx_error(ctx, CF_ERR_CONFIG, "gpgme is older than 1.18.0");
+	}
 	/* Naming the home in gpgme's engine info runs gpg --version once more
 	 * for every context; through the environment, gpg finds it with none.
 	 * The first home opened is the process's (a scratch keyring is named
-	 * per context instead). */
-	if (ctx->gnupg_home == NULL) {
+	 * per context instead).  Set before the probe starts a process. */
+	if (first) {
 		if ((ctx->gnupg_home = strdup(gnupghome)) == NULL)
 			return CF_ERR_NOMEM;
 		if (setenv("GNUPGHOME", gnupghome, 1) < 0)
@@ -194,14 +250,16 @@ enum cf_status crypto_open(struct ctx *ctx, const char *gnupghome, int interacti
 		return CF_ERR_NOMEM;
 	}
 	c->interactive = interactive;
-	st = make_gctx(ctx, gnupghome, interactive, &c->gctx);
-	if (st != CF_OK) {
-		free(c->home);
-		free(c);
+	c->own_engine_home = strcmp(gnupghome, ctx->gnupg_home) != 0;
+	/* Later contexts (remind's workers) find the version known: made now,
+	 * before their threads run, as before. */
+	if (first && pthread_create(&c->probe, NULL, probe_engine, NULL) == 0)
+		c->probing = 1;
+	else if (ready(c) != 0) {
+		enum cf_status st = gpg_fail(ctx, c->gctx_err, "start GnuPG");
+		crypto_close(c);
 		return st;
 	}
-	gpgme_set_ctx_flag(c->gctx, "full-status", "1");
-	gpgme_set_status_cb(c->gctx, status_cb, c);
 	*out = c;
 	return CF_OK;
 }
@@ -210,6 +268,8 @@ void crypto_close(struct crypto *c)
 {
 	if (c == NULL)
 		return;
+	if (c->probing)
+		pthread_join(c->probe, NULL);
 	for (size_t i = 0; i < c->nkeys; i++)
 		gpgme_key_unref(c->keys[i]);
 	gpgme_release(c->gctx);
@@ -295,6 +355,8 @@ enum cf_status crypto_generate_key(struct ctx *ctx, struct crypto *c, const char
 	gpgme_error_t err;
 	gpgme_genkey_result_t r;
 
+	if ((err = ready(c)) != 0)
+		return gpg_fail(ctx, err, "start GnuPG");
 	err = gpgme_op_createkey(c->gctx, userid, "future-default", 0, 0, NULL,
 				 GPGME_CREATE_NOPASSWD | GPGME_CREATE_NOEXPIRE | GPGME_CREATE_FORCE);
 	if (err)
@@ -327,8 +389,11 @@ enum cf_status crypto_export_public(struct ctx *ctx, struct crypto *c, const cha
 {
 	gpgme_data_t d = NULL;
 	gpgme_error_t err;
-	int armor = gpgme_get_armor(c->gctx);
+	int armor;
 
+	if ((err = ready(c)) != 0)
+		return gpg_fail(ctx, err, "start GnuPG");
+	armor = gpgme_get_armor(c->gctx);
 	err = gpgme_data_new(&d);
 	if (err)
 		return gpg_fail(ctx, err, "export the key");
@@ -356,7 +421,9 @@ enum cf_status crypto_import_secret(struct ctx *ctx, struct crypto *c, const str
 	enum cf_status st;
 	int nsecret = 0;
 
-	err = gpgme_data_new_from_mem(&in, keydata->data, keydata->len, 0);
+	err = ready(c);
+	if (!err)
+		err = gpgme_data_new_from_mem(&in, keydata->data, keydata->len, 0);
 	if (err) {
 		st = gpg_fail(ctx, err, "read the key");
 		goto out;
@@ -460,6 +527,8 @@ enum cf_status crypto_import_public(struct ctx *ctx, struct crypto *c, const cha
 	/* Inspect in a scratch keyring so a refused key never reaches ours. */
 	if (mkdir(scratch_dir, 0700) < 0 && errno != EEXIST)
 		return ctx_error(ctx, CF_ERR_TEMP, "cannot create '%s': %s", scratch_dir, strerror(errno));
+	if ((err = ready(c)) != 0)
+		return gpg_fail(ctx, err, "start GnuPG");
 	st = make_gctx(ctx, scratch_dir, 0, &scratch);
 	if (st != CF_OK)
 		goto out;
@@ -565,7 +634,7 @@ enum cf_status crypto_prefetch_keys(struct crypto *c, const char *const *fprs, s
 		if (!have && fprs[i] && *fprs[i])
 			pat[np++] = fprs[i];
 	}
-	if (np == 0) {
+	if (np == 0 || ready(c) != 0) {
 		free(pat);
 		return CF_OK;
 	}
@@ -616,6 +685,8 @@ static gpgme_error_t key_by_fpr(struct crypto *c, const char *fpr, gpgme_key_t *
 
 	if (key_cached(c, fpr, out) == 0)
 		return 0;
+	if ((err = ready(c)) != 0)
+		return err;
 	err = list_one_key(c->gctx, fpr, out);
 	if (!err && c->nkeys < KEY_CACHE) {
 		gpgme_key_ref(*out);
@@ -675,6 +746,10 @@ static enum cf_status encrypt_impl(struct ctx *ctx, struct crypto *c, const char
 			goto out;
 		}
 	}
+	if ((err = ready(c)) != 0) {
+		st = gpg_fail(ctx, err, "start GnuPG");
+		goto out;
+	}
 	gpgme_signers_clear(c->gctx);
 	if (signer) {
 		err = key_by_fpr(c, signer, &skey);
@@ -699,8 +774,10 @@ static enum cf_status encrypt_impl(struct ctx *ctx, struct crypto *c, const char
 		goto out;
 	}
 out:
-	gpgme_signers_clear(c->gctx);
-	gpgme_set_armor(c->gctx, 0);
+	if (c->gctx) {
+		gpgme_signers_clear(c->gctx);
+		gpgme_set_armor(c->gctx, 0);
+	}
 	/* Every key looked up, including one refused before the loop moved on. */
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
 		gpgme_key_unref(keys[i]);
@@ -849,6 +926,8 @@ enum cf_status crypto_decrypt_verify(struct ctx *ctx, struct crypto *c, const vo
 	memset(res, 0, sizeof *res);
 	wipe(plain);   /* what an earlier attempt wrote */
 	status_reset(c);
+	if ((err = ready(c)) != 0)
+		return gpg_fail(ctx, err, "start GnuPG");
 	err = gpgme_data_new_from_mem(&din, in, len, 0);
 	if (!err)
 		err = gpgme_data_new_from_cbs(&dout, &cbs, &sink);
@@ -924,6 +1003,8 @@ enum cf_status crypto_verify_detached(struct ctx *ctx, struct crypto *c, const v
 
 	memset(res, 0, sizeof *res);
 	status_reset(c);
+	if ((err = ready(c)) != 0)
+		return gpg_fail(ctx, err, "start GnuPG");
 	err = gpgme_data_new_from_mem(&dsig, sig, siglen, 0);
 	if (!err)
 		err = gpgme_data_new_from_mem(&dtext, data, len, 0);
@@ -958,7 +1039,9 @@ enum cf_status crypto_decrypt_record(struct ctx *ctx, struct crypto *c, const vo
 	enum cf_status st = CF_OK;
 
 	status_reset(c);
-	err = gpgme_data_new_from_mem(&din, in, len, 0);
+	err = ready(c);
+	if (!err)
+		err = gpgme_data_new_from_mem(&din, in, len, 0);
 	if (!err)
 		err = gpgme_data_new(&dout);
 	if (!err)

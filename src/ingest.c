@@ -133,6 +133,8 @@ enum cf_status ingest_analyse_sandboxed(struct ctx *ctx, const char *msg, size_t
 	pid_t pid;
 
 	memset(f, 0, sizeof *f);
+	if (ctx->crypto && (st = crypto_ready(ctx, ctx->crypto)) != CF_OK)
+		return st;
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return ctx_error(ctx, CF_ERR_TEMP, "cannot create a pipe: %s", strerror(errno));
 	fflush(NULL);

@@ -213,10 +213,11 @@ static enum cf_status setup(struct ctx *ctx, const struct command *c, const char
 		st = home_check(ctx);
 	if (st == CF_OK && (c->needs & NEED_CONFIG))
 		st = home_load_config(ctx);
-	if (st == CF_OK && (c->needs & (NEED_DB_RO | NEED_DB_RW)))
-		st = home_open_db(ctx, (c->needs & NEED_DB_RW) != 0);
+	/* GnuPG first: gpgme's probe of gpg runs while the database opens. */
 	if (st == CF_OK && (c->needs & (NEED_CRYPTO | NEED_CRYPTO_MDA)))
 		st = home_open_crypto(ctx, (c->needs & NEED_CRYPTO) != 0);
+	if (st == CF_OK && (c->needs & (NEED_DB_RO | NEED_DB_RW)))
+		st = home_open_db(ctx, (c->needs & NEED_DB_RW) != 0);
 	return st;
 }
 
