@@ -14,7 +14,7 @@
 # must hold one message per entry, for the therapist, which the therapist's
 # key decrypts to that entry's text; Confidant must have filed every entry
 # in the client's journal and handed one notification per entry, for the
-# therapist, to its sendmail, which the therapist's key decrypts likewise.
+# therapist, to its SMTP sink, which the therapist's key decrypts likewise.
 #
 # Each side first takes one untimed warm-up entry (gpg-agent start, page
 # cache), so the timing is the steady state of a running mail server.
@@ -32,8 +32,8 @@
 #    Confidant, accepts only mail signed by a known key.
 #  - Confidant runs as $BENCH_USER (default cftest; a temporary system user
 #    is created and removed if it does not exist), `deliver` through
-#    setpriv, with `config sendmail` pointed at a script that files each
-#    message in a directory.
+#    setpriv, with `transport smtp` to a second instance of the same Python
+#    sink: both MDAs hand their mail off by SMTP on the loopback.
 #
 # Output: "schleuder: N messages in S s, R msg/s", the same for
 # "confidant:", and "peer ratio: Rx (target >= 50x) PASS|FAIL"; exit 0
@@ -120,10 +120,11 @@ SCHLEUDER_VERSION=$(schleuder version 2>/dev/null) || skip "schleuder does not r
 
 # ---------------------------------------------------------------- cleanup
 
-W= SINK_PID= MADE_USER=
+W= SINK_PID= CF_SINK_PID= MADE_USER=
 cleanup() {
 	set +e
 	[ -n "$SINK_PID" ] && kill "$SINK_PID" 2>/dev/null && wait "$SINK_PID" 2>/dev/null
+	[ -n "$CF_SINK_PID" ] && kill "$CF_SINK_PID" 2>/dev/null && wait "$CF_SINK_PID" 2>/dev/null
 	if [ -n "$W" ] && [ -d "$W" ]; then
 		for h in "$W"/g/*; do
 			[ -d "$h" ] && gpgconf --homedir "$h" --kill all >/dev/null 2>&1
@@ -309,21 +310,20 @@ cp "$W/keys/therapist.pub" "$W/keys/client.pub" "$W/s/" && chown "$SCHLEUDER_USE
 
 # ---------------------------------------------------------------- confidant
 
-install -d -o "$BENCH_USER" -g "$BENCH_USER" -m 0700 "$W/p" "$W/uhome" "$W/cfsink" || die "mkdir failed"
-cat >"$W/cf-sendmail.sh" <<'EOF'
-#!/bin/sh
-# sendmail for the bench: file the message in $1, its arguments beside it.
-d=$1; shift
-f=$(mktemp "$d/msg.XXXXXX") || exit 75
-cat >"$f" || exit 75
-printf '%s\n' "$*" >"$f.args" && mv "$f" "$f.eml"
-EOF
-chmod 755 "$W/cf-sendmail.sh"
+install -d -o "$BENCH_USER" -g "$BENCH_USER" -m 0700 "$W/p" "$W/uhome" &&
+install -d -m 0755 "$W/cfsink" || die "mkdir failed"
+# Confidant hands its mail to a sink of the same kind as schleuder's, by
+# SMTP on the loopback (its transport smtp), so both pay the same hand-off.
+python3 "$BENCH_DIR/schleuder-smtpsink.py" "$W/cfsink" "$W/cfsink.port" >>"$LOG" 2>&1 &
+CF_SINK_PID=$!
+for _ in $(seq 100); do [ -s "$W/cfsink.port" ] && break; sleep 0.05; done
+[ -s "$W/cfsink.port" ] || die "the second SMTP sink did not start"
 {
 	cf init --address "$LIST" --import-key "$W/keys/practice.sec" --name "Bench Practice" &&
 	cf therapist add dana --email "$THERAPIST_EMAIL" --key "$W/keys/therapist.pub" &&
 	cf client add robin --email "$CLIENT_EMAIL" --key "$W/keys/client.pub" --therapist dana &&
-	cf config sendmail "$W/cf-sendmail.sh $W/cfsink"
+	cf config transport smtp &&
+	cf config smtp "smtp://127.0.0.1:$(cat "$W/cfsink.port")"
 } >>"$LOG" 2>&1 || die "setting up the Confidant practice failed"
 [ "$(cf config practice_key 2>>"$LOG")" = "$PRACTICE_FPR" ] ||
 	die "the practice key is not the list key ($(cf config practice_key 2>&1))"
@@ -413,7 +413,7 @@ QUARANTINED=$(cf quarantine list --json 2>>"$LOG" | python3 -c 'import json,sys;
 set --
 for f in "$W"/cfsink/*.eml; do
 	[ -e "$f" ] || continue
-	grep -qF "$THERAPIST_EMAIL" "${f%.eml}.args" && set -- "$@" "$f"
+	[ "$(cat "${f%.eml}.rcpt")" = "<$THERAPIST_EMAIL>" ] && set -- "$@" "$f"
 	grep -qi '^Content-Type: multipart/encrypted' "$f" || die "confidant sent $(basename "$f") unencrypted"
 done
 [ "$#" -gt 0 ] || { cf outbox >>"$LOG" 2>&1; die "confidant sent no notification to the therapist"; }
