@@ -75,6 +75,18 @@ enum cf_status crypto_sign_encrypt(struct ctx *ctx, struct crypto *c, const char
 				   const char *const *fprs, const void *data, size_t len,
 				   struct buf *out);
 
+/*
+ * Starts the gpg of a crypto_sign_encrypt(c, signer, fprs, ...) whose
+ * plaintext is not known yet, so that its start-up (half of its time)
+ * overlaps other work.  Best effort, and only with keys listed already.
+ * The next crypto_sign_encrypt with exactly this signer and these
+ * recipients gives it the plaintext; any other operation on c first ends
+ * it unused, so nothing ever reaches keys the caller did not ask for then.
+ */
+void crypto_sign_encrypt_early(struct crypto *c, const char *signer, const char *const *fprs);
+/* Whether an early start waits for its plaintext (for the tests). */
+int crypto_early_pending(const struct crypto *c);
+
 /* How signatures came out. */
 enum sig_verdict {
 	SIG_NONE,          /* no signature at all */

@@ -30,6 +30,24 @@
 #include "crypto.h"
 
 #define KEY_CACHE 256   /* a remind run encrypts to every therapist */
+#define EARLY_KEYS 7
+
+/*
+ * A sign+encrypt whose gpg was started before its plaintext was known
+ * (crypto_sign_encrypt_early): the process waits on its input, which
+ * gpgme only feeds it inside gpgme_wait.
+ */
+struct early {
+	int active;
+	char signer[FPR_MAX];
+	char fprs[EARLY_KEYS][FPR_MAX];
+	size_t n;
+	struct gpgme_data_cbs in_cbs, out_cbs;   /* gpgme keeps pointers to these */
+	gpgme_data_t in, out;
+	const char *data;   /* the plaintext, once known */
+	size_t len, off;
+	struct buf *sink;   /* where the ciphertext goes, once known */
+};
 
 struct crypto {
 	gpgme_ctx_t gctx;        /* made at the first operation (ready()) */
@@ -54,7 +72,10 @@ struct crypto {
 	char st_noseckey[4][17]; /* key ids gpg found no secret for (NO_SECKEY) */
 	int st_n_noseckey;
 	int st_agent_lost;       /* ERROR pkdecrypt_failed with a broken agent link */
+	struct early early;
 };
+
+static void early_cancel(struct crypto *c);
 
 static enum cf_status gpg_fail(struct ctx *ctx, gpgme_error_t err, const char *what)
 {
@@ -196,6 +217,7 @@ static void *probe_engine(void *arg)
 /* Waits for the probe and makes the context: before any use of c->gctx. */
 static gpgme_error_t ready(struct crypto *c)
 {
+	early_cancel(c);   /* whatever comes now is not what it was started for */
 	if (c->probing) {
 		pthread_join(c->probe, NULL);
 		c->probing = 0;
@@ -268,6 +290,7 @@ void crypto_close(struct crypto *c)
 {
 	if (c == NULL)
 		return;
+	early_cancel(c);
 	if (c->probing)
 		pthread_join(c->probe, NULL);
 	for (size_t i = 0; i < c->nkeys; i++)
@@ -710,6 +733,156 @@ void crypto_preload_keys(struct crypto *c, const char *const *fprs)
 		(void)crypto_prefetch_keys(c, fprs, n);
 }
 
+/* Why a recipient's key cannot take mail now, or NULL. */
+static const char *key_unusable(gpgme_key_t k)
+{
+	int can_sign, can_encrypt;
+
+	key_caps(k, &can_sign, &can_encrypt);
+	if (k->revoked)
+		return "is revoked";
+	if (k->expired)
+		return "has expired";
+	if (k->disabled || k->invalid || !can_encrypt)
+		return "cannot encrypt";
+	return NULL;
+}
+
+static ssize_t early_read(void *h, void *p, size_t n)
+{
+	struct early *e = h;
+
+	if (n > e->len - e->off)
+		n = e->len - e->off;
+	memcpy(p, e->data + e->off, n);
+	e->off += n;
+	return (ssize_t)n;
+}
+
+static ssize_t early_write(void *h, const void *p, size_t n)
+{
+	struct early *e = h;
+
+	/* gpgme moves data only inside gpgme_wait, after the sink is set. */
+	if (e->sink == NULL || buf_append(e->sink, p, n) < 0) {
+		errno = e->sink ? ENOMEM : EIO;
+		return -1;
+	}
+	return (ssize_t)n;
+}
+
+static void early_release(struct crypto *c)
+{
+	struct early *e = &c->early;
+
+	gpgme_data_release(e->in);
+	gpgme_data_release(e->out);
+	gpgme_signers_clear(c->gctx);
+	gpgme_set_armor(c->gctx, 0);
+	memset(e, 0, sizeof *e);
+}
+
+/*
+ * Ends an early start nobody asked for.  gpg gets empty input and its
+ * output is dropped: gpgme_cancel would leave the context to gpgme's
+ * global event loop in a state the next operation trips over.
+ */
+static void early_cancel(struct crypto *c)
+{
+	struct early *e = &c->early;
+	struct buf drop = BUF_INIT;
+	gpgme_error_t err;
+
+	if (!e->active)
+		return;
+	e->data = "";
+	e->len = e->off = 0;
+	e->sink = &drop;
+	gpgme_wait(c->gctx, &err, 1);
+	early_release(c);
+	buf_release(&drop);
+}
+
+void crypto_sign_encrypt_early(struct crypto *c, const char *signer, const char *const *fprs)
+{
+	struct early *e = &c->early;
+	gpgme_key_t keys[EARLY_KEYS + 1] = { NULL }, skey = NULL;
+	size_t n = 0;
+	int ok = ready(c) == 0;   /* (which ends an earlier early start) */
+
+	/* Only keys listed already: an early start never costs a listing. */
+	for (; ok && fprs[n]; n++)
+		ok = n < EARLY_KEYS && strlen(fprs[n]) < FPR_MAX &&
+		     key_cached(c, fprs[n], &keys[n]) == 0 && key_unusable(keys[n]) == NULL;
+	ok = ok && n > 0 && strlen(signer) < FPR_MAX && key_cached(c, signer, &skey) == 0;
+	if (ok) {
+		gpgme_signers_clear(c->gctx);
+		gpgme_set_armor(c->gctx, 1);
+		e->in_cbs.read = early_read;
+		e->out_cbs.write = early_write;
+		ok = gpgme_signers_add(c->gctx, skey) == 0 &&
+		     gpgme_data_new_from_cbs(&e->in, &e->in_cbs, e) == 0 &&
+		     gpgme_data_new_from_cbs(&e->out, &e->out_cbs, e) == 0;
+	}
+	if (ok) {
+		status_reset(c);
+		ok = gpgme_op_encrypt_sign_start(c->gctx, keys, GPGME_ENCRYPT_ALWAYS_TRUST,
+						 e->in, e->out) == 0;
+	}
+	if (ok) {
+		e->active = 1;
+		e->n = n;
+		snprintf(e->signer, sizeof e->signer, "%s", signer);
+		for (size_t i = 0; i < n; i++)
+			snprintf(e->fprs[i], sizeof e->fprs[i], "%s", fprs[i]);
+	} else if (c->gctx) {
+		early_release(c);
+	}
+	/* gpg has its arguments: the keys were only needed to name them. */
+	for (size_t i = 0; i < n; i++)
+		gpgme_key_unref(keys[i]);
+	gpgme_key_unref(skey);
+}
+
+int crypto_early_pending(const struct crypto *c)
+{
+	return c->early.active;
+}
+
+static int early_matches(const struct early *e, const char *signer, const char *const *fprs)
+{
+	size_t n = 0;
+
+	if (!e->active || strcasecmp(e->signer, signer) != 0)
+		return 0;
+	for (; fprs[n]; n++)
+		if (n >= e->n || strcasecmp(e->fprs[n], fprs[n]) != 0)
+			return 0;
+	return n == e->n;
+}
+
+/* Gives the early gpg its plaintext and waits for the ciphertext. */
+static enum cf_status early_finish(struct ctx *ctx, struct crypto *c, const void *data,
+				   size_t len, struct buf *out)
+{
+	struct early *e = &c->early;
+	gpgme_error_t err = 0;
+	size_t start = out->len;
+	enum cf_status st = CF_OK;
+
+	e->data = data;
+	e->len = len;
+	e->sink = out;
+	if (gpgme_wait(c->gctx, &err, 1) == NULL && err == 0)
+		err = gpg_error(GPG_ERR_GENERAL);
+	if (err) {
+		out->len = start;   /* no half a ciphertext */
+		st = gpg_fail(ctx, err, "sign and encrypt");
+	}
+	early_release(c);
+	return st;
+}
+
 /*
  * Encrypts to fprs, and signs with signer unless it is NULL.  A recipient
  * key that is expired, revoked or cannot encrypt is CF_ERR_DATA naming
@@ -725,8 +898,12 @@ static enum cf_status encrypt_impl(struct ctx *ctx, struct crypto *c, const char
 	gpgme_error_t err;
 	enum cf_status st = CF_OK;
 	size_t n = 0, start = out->len;
-	int can_sign, can_encrypt;
+	const char *why;
 
+	/* What was started early for exactly these keys gets the plaintext;
+	 * anything else ends it (ready(), below). */
+	if (signer && armor && early_matches(&c->early, signer, fprs))
+		return early_finish(ctx, c, data, len, out);
 	for (; fprs[n] && n < 7; n++) {
 		err = key_by_fpr(c, fprs[n], &keys[n]);
 		if (err) {
@@ -737,12 +914,8 @@ static enum cf_status encrypt_impl(struct ctx *ctx, struct crypto *c, const char
 				       fprs[n], gpgme_strerror(err));
 			goto out;
 		}
-		key_caps(keys[n], &can_sign, &can_encrypt);
-		if (keys[n]->revoked || keys[n]->expired || keys[n]->disabled || keys[n]->invalid ||
-		    !can_encrypt) {
-			st = ctx_error(ctx, CF_ERR_DATA, "key %s %s", fprs[n],
-				       keys[n]->revoked ? "is revoked" : keys[n]->expired ? "has expired"
-				       : "cannot encrypt");
+		if ((why = key_unusable(keys[n])) != NULL) {
+			st = ctx_error(ctx, CF_ERR_DATA, "key %s %s", fprs[n], why);
 			goto out;
 		}
 	}

@@ -118,6 +118,13 @@ static void prefetch_keys_by_from(struct ctx *ctx, const char *msg, size_t len)
 		if (store_therapist_by_id(ctx, cl.therapist_id, &th) == CF_OK)
 			keys[2] = th.fpr;
 		crypto_preload_keys(ctx->crypto, keys);
+		/* The notification's gpg starts now too, for the therapist the
+		 * guess points to (relay_notification's keys): it gets the entry
+		 * only if the signature leads to that same therapist. */
+		if (keys[2]) {
+			const char *to[] = { th.fpr, NULL };
+			crypto_sign_encrypt_early(ctx->crypto, keys[0], to);
+		}
 	}
 	facts_release(&h);
 	ctx->errmsg[0] = '\0';   /* a failed guess is no error */

@@ -1,0 +1,166 @@
+/*
+ * test-crypto.c: the early start of a sign+encrypt (crypto_sign_encrypt_early)
+ * with real gpg keys and gpg-agent.  What matters is who can read the
+ * result: the early gpg is bound to its recipients when it starts, so it
+ * may get the plaintext only when the operation asked for later names
+ * exactly those recipients and that signer.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "crypto.h"
+#include "unit.h"
+
+static char dir[] = "/tmp/cf-test-crypto.XXXXXX";
+
+static int sh(const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof cmd, fmt, ap);
+	va_end(ap);
+	return system(cmd);
+}
+
+/* A keyring NAME with a key of its own; its fingerprint into fpr. */
+static int make_key(const char *name, char fpr[FPR_MAX])
+{
+	char path[256];
+	FILE *f;
+	int ok;
+
+	if (sh("mkdir -m 700 %s/%s && GNUPGHOME=%s/%s gpg --batch -q --passphrase '' "
+	       "--quick-generate-key '%s <%s@example.org>' future-default default never 2>/dev/null",
+	       dir, name, dir, name, name, name) != 0 ||
+	    sh("GNUPGHOME=%s/%s gpg --batch --with-colons --list-secret-keys 2>/dev/null | "
+	       "awk -F: '/^fpr:/ { print $10; exit }' >%s/%s.fpr && "
+	       "GNUPGHOME=%s/%s gpg --batch --export 2>/dev/null >%s/%s.pub",
+	       dir, name, dir, name, dir, name, dir, name) != 0)
+		return -1;
+	snprintf(path, sizeof path, "%s/%s.fpr", dir, name);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	ok = fscanf(f, "%64s", fpr) == 1;
+	fclose(f);
+	return ok ? 0 : -1;
+}
+
+/* Whether keyring NAME decrypts out to want, with a good signature by signer. */
+static int reads(const char *name, const struct buf *out, const char *want, const char *signer)
+{
+	char path[256];
+	FILE *f;
+	int ok;
+
+	snprintf(path, sizeof path, "%s/msg", dir);
+	if ((f = fopen(path, "w")) == NULL)
+		return 0;
+	fwrite(out->data, 1, out->len, f);
+	fclose(f);
+	snprintf(path, sizeof path, "%s/want", dir);
+	if ((f = fopen(path, "w")) == NULL)
+		return 0;
+	fputs(want, f);
+	fclose(f);
+	ok = sh("GNUPGHOME=%s/%s gpg --batch -q --status-fd 3 --decrypt %s/msg 2>/dev/null "
+		">%s/got 3>%s/status && cmp -s %s/got %s/want", dir, name, dir, dir, dir, dir,
+		dir) == 0;
+	if (ok && signer)
+		ok = sh("grep -q '^\\[GNUPG:\\] VALIDSIG .* %s$' %s/status", signer, dir) == 0;
+	return ok;
+}
+
+int main(void)
+{
+	char p[FPR_MAX], a[FPR_MAX], b[FPR_MAX], home[256];
+	struct ctx ctx;
+	struct crypto *c = NULL;
+	struct buf out = BUF_INIT, big = BUF_INIT;
+	const char *all[4], *to_a[2], *to_b[2], *to_ab[3];
+	const char *nobody[] = { "0123456789ABCDEF0123456789ABCDEF01234567", NULL };
+	static const char text[] = "what the client wrote\n";
+
+	if (mkdtemp(dir) == NULL || make_key("p", p) < 0 || make_key("a", a) < 0 ||
+	    make_key("b", b) < 0 ||
+	    sh("GNUPGHOME=%s/p gpg --batch -q --import %s/a.pub %s/b.pub && "
+	       "GNUPGHOME=%s/a gpg --batch -q --import %s/p.pub && "
+	       "GNUPGHOME=%s/b gpg --batch -q --import %s/p.pub 2>/dev/null", dir, dir, dir, dir, dir, dir,
+	       dir) != 0) {
+		printf("Bail out! cannot make the test keys with gpg in %s\n", dir);
+		return 1;
+	}
+	all[0] = p, all[1] = a, all[2] = b, all[3] = NULL;
+	to_a[0] = a, to_a[1] = NULL;
+	to_b[0] = b, to_b[1] = NULL;
+	to_ab[0] = a, to_ab[1] = b, to_ab[2] = NULL;
+	memset(&ctx, 0, sizeof ctx);
+	snprintf(home, sizeof home, "%s/p", dir);
+	ok(crypto_open(&ctx, home, 0, &c) == CF_OK, "open the practice keyring");
+	ok(crypto_prefetch_keys(c, all, 3) == CF_OK, "list the three keys");
+
+	crypto_sign_encrypt_early(c, p, nobody);
+	ok(!crypto_early_pending(c), "no early start for a key that was not listed");
+
+	crypto_sign_encrypt_early(c, p, to_a);
+	ok(crypto_early_pending(c), "an early start for a listed key waits for its plaintext");
+	ok(crypto_sign_encrypt(&ctx, c, p, to_a, text, strlen(text), &out) == CF_OK &&
+	   !crypto_early_pending(c), "the same signer and recipient take it over");
+	ok(reads("a", &out, text, p), "the recipient reads it, signed by the practice");
+
+	buf_reset(&out);
+	crypto_sign_encrypt_early(c, p, to_a);
+	ok(crypto_sign_encrypt(&ctx, c, p, to_b, text, strlen(text), &out) == CF_OK &&
+	   !crypto_early_pending(c), "another recipient: the early start ends unused");
+	ok(reads("b", &out, text, p), "the recipient asked for reads it");
+	ok(!reads("a", &out, text, NULL), "the one the early start named cannot");
+
+	buf_reset(&out);
+	crypto_sign_encrypt_early(c, p, to_a);
+	ok(crypto_sign_encrypt(&ctx, c, p, to_ab, text, strlen(text), &out) == CF_OK &&
+	   reads("a", &out, text, p) && reads("b", &out, text, p),
+	   "more recipients than the early start named: all of them read it");
+
+	buf_reset(&out);
+	crypto_sign_encrypt_early(c, p, to_ab);
+	ok(crypto_sign_encrypt(&ctx, c, p, to_a, text, strlen(text), &out) == CF_OK &&
+	   reads("a", &out, text, p) && !reads("b", &out, text, NULL),
+	   "fewer recipients than the early start named: only those asked for read it");
+
+	buf_reset(&out);
+	crypto_sign_encrypt_early(c, p, to_a);
+	ok(crypto_encrypt(&ctx, c, to_a, text, strlen(text), &out) == CF_OK &&
+	   !crypto_early_pending(c) && out.len > 0 && out.data[0] != '-',
+	   "an unsigned encryption ends it and is made the usual way (binary)");
+	ok(reads("a", &out, text, NULL), "and reads as it should");
+
+	/* Another operation between the early start and its use ends it. */
+	buf_reset(&out);
+	crypto_sign_encrypt_early(c, p, to_a);
+	crypto_prefetch_keys(c, nobody, 1);
+	ok(!crypto_early_pending(c), "a key listing ends an early start");
+	ok(crypto_sign_encrypt(&ctx, c, p, to_a, text, strlen(text), &out) == CF_OK &&
+	   reads("a", &out, text, p), "and the operation after it is made the usual way");
+
+	/* More than a pipe holds, both ways: gpgme must feed and drain at once. */
+	for (int i = 0; i < 200000; i++)
+		buf_puts(&big, "0123456789");
+	buf_reset(&out);
+	crypto_sign_encrypt_early(c, p, to_b);
+	ok(crypto_sign_encrypt(&ctx, c, p, to_b, big.data, big.len, &out) == CF_OK &&
+	   reads("b", &out, big.data, p), "two megabytes through an early start");
+
+	crypto_sign_encrypt_early(c, p, to_a);
+	crypto_close(c);
+	ok(1, "closing with an early start pending returns");
+
+	buf_release(&out);
+	buf_release(&big);
+	free(ctx.gnupg_home);
+	sh("for h in p a b; do GNUPGHOME=%s/$h gpgconf --kill all; done; rm -rf %s", dir, dir);
+	return unit_done();
+}
