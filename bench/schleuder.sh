@@ -155,15 +155,16 @@ if ! id "$BENCH_USER" >/dev/null 2>&1; then
 	MADE_USER=$BENCH_USER
 fi
 
+# Each MDA starts as an MTA's pipe starts it, with one exec as its user;
+# the shell gives the environment, where env(1) was one more exec for both.
 as_bench() {
-	setpriv --reuid="$BENCH_USER" --regid="$BENCH_USER" --clear-groups \
-		env HOME="$W/uhome" "$@"
+	HOME="$W/uhome" setpriv --reuid="$BENCH_USER" --regid="$BENCH_USER" --clear-groups "$@"
 }
 cf() { as_bench "$CONFIDANT" -H "$W/p" "$@"; }
 as_schleuder() {
-	setpriv --reuid="$SCHLEUDER_USER" --regid="$SCHLEUDER_USER" --clear-groups \
-		env HOME="$W/s" SCHLEUDER_CONFIG="$W/s/schleuder.yml" \
-		SCHLEUDER_LIST_DEFAULTS="$W/s/list-defaults.yml" "$@"
+	HOME="$W/s" SCHLEUDER_CONFIG="$W/s/schleuder.yml" \
+		SCHLEUDER_LIST_DEFAULTS="$W/s/list-defaults.yml" \
+		setpriv --reuid="$SCHLEUDER_USER" --regid="$SCHLEUDER_USER" --clear-groups "$@"
 }
 # stamp: T, microseconds since the epoch (EPOCHREALTIME: no fork, bash >= 5)
 stamp() {
