@@ -290,12 +290,16 @@ void crypto_close(struct crypto *c)
 {
 	if (c == NULL)
 		return;
-	early_cancel(c);
 	if (c->probing)
 		pthread_join(c->probe, NULL);
 	for (size_t i = 0; i < c->nkeys; i++)
 		gpgme_key_unref(c->keys[i]);
+	/* An early start nobody took ends with the context, unwaited: its gpg
+	 * finds its input and status pipes closed and exits, having been
+	 * given nothing (a wedged gpg-agent cannot hold up the exit). */
 	gpgme_release(c->gctx);
+	gpgme_data_release(c->early.in);
+	gpgme_data_release(c->early.out);
 	free(c->home);
 	free(c);
 }
