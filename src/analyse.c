@@ -651,9 +651,7 @@ enum cf_status analyse_message(struct ctx *ctx, struct crypto *c, const char *ms
 	dedupe_key(f, f->sigtime, &plain);
 	text_normalise(f->body);
 out:
-	if (plain.data)
-		explicit_bzero(plain.data, plain.len);
-	buf_release(&plain);
+	buf_wipe(&plain);
 	buf_release(&cipher.own);
 	mime_free(root);
 	return st;

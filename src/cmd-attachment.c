@@ -110,9 +110,7 @@ out:
 	if (out && fd >= 0)
 		close(fd);
 	facts_release(&f);
-	if (plain.data)
-		explicit_bzero(plain.data, plain.len);
-	buf_release(&plain);
+	buf_wipe(&plain);
 	sqlite3_finalize(st);
 	return ret;
 }

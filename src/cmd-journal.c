@@ -32,9 +32,7 @@ static enum cf_status open_record(struct ctx *ctx, sqlite3_stmt *st, int col, st
 				  (size_t)sqlite3_column_bytes(st, col), &plain);
 	if (s == CF_OK && facts_deserialize(plain.data, plain.len, f) < 0)
 		s = ctx_error(ctx, CF_ERR_INTERNAL, "a stored record is unreadable");
-	if (plain.data)
-		explicit_bzero(plain.data, plain.len);
-	buf_release(&plain);
+	buf_wipe(&plain);
 	return s;
 }
 

@@ -151,9 +151,7 @@ static int q_show(struct ctx *ctx, long long id, int json)
 			printf("(the message itself was dropped)\n");
 	}
 out:
-	if (raw.data)
-		explicit_bzero(raw.data, raw.len);
-	buf_release(&raw);
+	buf_wipe(&raw);
 	sqlite3_finalize(st);
 	return ret;
 }
@@ -237,9 +235,7 @@ out:
 		printf("released message %lld into the journal of %s as entry %lld%s\n", id, client.handle,
 		       (long long)entry, dup ? " (it was there already)" : "");
 	facts_release(&f);
-	if (raw.data)
-		explicit_bzero(raw.data, raw.len);
-	buf_release(&raw);
+	buf_wipe(&raw);
 	buf_release(&blob);
 	sqlite3_finalize(st);
 	return ret;

@@ -146,9 +146,7 @@ static enum cf_status find_target(struct ctx *ctx, const struct person *client, 
 		*subject = f.subject ? strdup(f.subject) : NULL;
 		facts_release(&f);
 	}
-	if (plain.data)
-		explicit_bzero(plain.data, plain.len);
-	buf_release(&plain);
+	buf_wipe(&plain);
 	return s;
 }
 
@@ -277,9 +275,7 @@ fail:
 out:
 	prepared_release(&out);
 	facts_release(&f);
-	if (body.data)
-		explicit_bzero(body.data, body.len);
-	buf_release(&body);
+	buf_wipe(&body);
 	buf_release(&blob);
 	free(target_subject);
 	return ret;

@@ -323,8 +323,7 @@ enum cf_status compose_message(struct ctx *ctx, const struct outgoing *o, const 
 	if (st != CF_OK)
 		goto out;
 	/* The plaintext goes before the line ends grow the ciphertext. */
-	explicit_bzero(inner.data, inner.len);
-	buf_release(&inner);
+	buf_wipe(&inner);
 	if (crlf_in_place(out, armor) < 0 || buf_printf(out, "\r\n--%s--\r\n", bd) < 0)
 		st = CF_ERR_NOMEM;
 out:
@@ -333,8 +332,6 @@ out:
 		if (out->data)
 			out->data[start] = '\0';
 	}
-	if (inner.data)
-		explicit_bzero(inner.data, inner.len);
-	buf_release(&inner);
+	buf_wipe(&inner);
 	return st;
 }

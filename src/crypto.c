@@ -747,9 +747,7 @@ static const char *key_unusable(gpgme_key_t k)
 		return "is revoked";
 	if (k->expired)
 		return "has expired";
-	if (k->disabled || k->invalid || !can_encrypt)
-		return "cannot encrypt";
-	return NULL;
+	return key_usable(k) && can_encrypt ? NULL : "cannot encrypt";
 }
 
 static ssize_t early_read(void *h, void *p, size_t n)
@@ -768,11 +766,11 @@ static ssize_t early_write(void *h, const void *p, size_t n)
 	struct early *e = h;
 
 	/* gpgme moves data only inside gpgme_wait, after the sink is set. */
-	if (e->sink == NULL || buf_append(e->sink, p, n) < 0) {
-		errno = e->sink ? ENOMEM : EIO;
+	if (e->sink == NULL) {
+		errno = EIO;
 		return -1;
 	}
-	return (ssize_t)n;
+	return buf_write_cb(e->sink, p, n);
 }
 
 static void early_release(struct crypto *c)

@@ -202,9 +202,7 @@ enum cf_status ingest_analyse_sandboxed(struct ctx *ctx, const char *msg, size_t
 	if (in.data[0] != 'O' || facts_deserialize(in.data + 1, in.len - 1, f) < 0)
 		st = ctx_error(ctx, CF_ERR_INTERNAL, "the parser's result is unreadable");
 out:
-	if (in.data)
-		explicit_bzero(in.data, in.len);
-	buf_release(&in);
+	buf_wipe(&in);
 	return st;
 }
 

@@ -154,8 +154,7 @@ enum cf_status relay_prepare(struct ctx *ctx, const char *kind, const struct out
 	}
 	facts_release(&f);
 	st = seal_data(ctx, SEAL_PRACTICE, plain.data, plain.len, &p->payload);
-	explicit_bzero(plain.data, plain.len);
-	buf_release(&plain);
+	buf_wipe(&plain);
 	if (st != CF_OK)
 		return st;
 	p->alert = calloc(1, sizeof *p->alert);
@@ -223,9 +222,7 @@ enum cf_status relay_rebuild(struct ctx *ctx, const char *msgid, const char *rec
 		st = compose_message(ctx, &o, msgid, out);
 	}
 	facts_release(&f);
-	if (plain.data)
-		explicit_bzero(plain.data, plain.len);
-	buf_release(&plain);
+	buf_wipe(&plain);
 	free(copy);
 	return st;
 }
@@ -256,9 +253,8 @@ enum cf_status relay_notification(struct ctx *ctx, const struct person *client,
 	o.auto_submitted = "auto-generated";
 	st = subject.data && body.data ? relay_prepare(ctx, "notification", &o, client->handle, p)
 				       : CF_ERR_NOMEM;
-	explicit_bzero(body.data, body.len);
 	buf_release(&subject);
-	buf_release(&body);
+	buf_wipe(&body);
 	return st;
 }
 

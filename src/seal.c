@@ -407,9 +407,7 @@ static enum cf_status unwrap(struct ctx *ctx, long id, struct seal_key **out)
 		k->have_secret = 1;
 		*out = k;
 	}
-	if (sk.data)
-		explicit_bzero(sk.data, sk.len);
-	buf_release(&sk);
+	buf_wipe(&sk);
 	return s;
 }
 

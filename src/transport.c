@@ -269,8 +269,7 @@ static enum cf_status read_password(struct ctx *ctx, const char *path, char *out
 	while (b.len && (b.data[b.len - 1] == '\n' || b.data[b.len - 1] == '\r'))
 		b.data[--b.len] = '\0';
 	snprintf(out, n, "%s", b.data ? b.data : "");
-	explicit_bzero(b.data, b.len);
-	buf_release(&b);
+	buf_wipe(&b);
 	return CF_OK;
 }
 
