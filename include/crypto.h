@@ -58,8 +58,11 @@ enum cf_status crypto_import_public(struct ctx *ctx, struct crypto *c, const cha
 
 /*
  * Looks up the public keys of fprs (primary fingerprints) in one gpg
- * process and keeps them for the process, so that encrypting to each
- * costs no key listing of its own.  Best effort: CF_OK unless out of memory.
+ * process and keeps them for the process, so that signing with one costs
+ * no listing of its own.  Nothing to do, and nothing done, when gpg.conf's
+ * default-key is a fingerprint: encryption names its recipients by
+ * fingerprint and needs no listed keys.  Best effort: CF_OK unless out of
+ * memory.
  */
 enum cf_status crypto_prefetch_keys(struct crypto *c, const char *const *fprs, size_t n);
 
@@ -70,6 +73,8 @@ enum cf_status crypto_encrypt(struct ctx *ctx, struct crypto *c, const char *con
 /*
  * Signs with signer and encrypts to fprs, ASCII-armored, for mail that
  * leaves.  A recipient key that is expired or revoked is CF_ERR_DATA.
+ * Mail that gpg signed with any key but signer (a gpg.conf naming
+ * another) is never returned: CF_ERR_CONFIG.
  */
 enum cf_status crypto_sign_encrypt(struct ctx *ctx, struct crypto *c, const char *signer,
 				   const char *const *fprs, const void *data, size_t len,
@@ -78,7 +83,8 @@ enum cf_status crypto_sign_encrypt(struct ctx *ctx, struct crypto *c, const char
 /*
  * Starts the gpg of a crypto_sign_encrypt(c, signer, fprs, ...) whose
  * plaintext is not known yet, so that its start-up (half of its time)
- * overlaps other work.  Best effort, and only with keys listed already.
+ * overlaps other work.  Best effort, and never a key listing: the signer
+ * must be gpg.conf's default key or listed already.
  * The next crypto_sign_encrypt with exactly this signer and these
  * recipients gives it the plaintext; any other operation on c first ends
  * it unused, so nothing ever reaches keys the caller did not ask for then.

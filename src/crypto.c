@@ -61,6 +61,9 @@ struct crypto {
 	size_t nkeys;
 	char *home;
 	int interactive;
+	/* gpg.conf's default-key when it is a fingerprint: gpg signs with it
+	 * unasked, so naming it costs no key listing. */
+	char default_signer[FPR_MAX];
 	/* Status lines seen during the current operation. */
 	int st_decryption_okay;
 	int st_decryption_failed;
@@ -239,6 +242,40 @@ enum cf_status crypto_ready(struct ctx *ctx, struct crypto *c)
 	return err ? gpg_fail(ctx, err, "start GnuPG") : CF_OK;
 }
 
+/*
+ * The key gpg signs with when it is not told: the keyring's first
+ * default-key in gpg.conf, when that is a fingerprint (Confidant writes
+ * the practice key there).  Naming any other signer takes a key listing,
+ * a gpg process of its own.  What gpg signed with is checked after every
+ * signature all the same (signed_by), so a wrong guess here costs time,
+ * never a message signed by another key.
+ */
+static void read_default_key(const char *home, char out[FPR_MAX])
+{
+	char path[4096], line[512];
+	FILE *f;
+
+	out[0] = '\0';
+	snprintf(path, sizeof path, "%s/gpg.conf", home);
+	if ((f = fopen(path, "re")) == NULL)
+		return;
+	while (fgets(line, sizeof line, f)) {
+		char *v = line + strspn(line, " \t");
+		size_t n;
+		if (strncmp(v, "default-key", 11) != 0 || (v[11] != ' ' && v[11] != '\t'))
+			continue;
+		v += 11 + strspn(v + 11, " \t");
+		if (strncasecmp(v, "0x", 2) == 0)
+			v += 2;
+		n = strspn(v, "0123456789abcdefABCDEF");
+		/* Only the first counts: gpg tries them in order. */
+		if ((n == 40 || n == 64) && strchr(" \t\r\n", v[n]))   /* (or the NUL) */
+			snprintf(out, FPR_MAX, "%.*s", (int)n, v);
+		break;
+	}
+	fclose(f);
+}
+
 enum cf_status crypto_open(struct ctx *ctx, const char *gnupghome, int interactive,
 			   struct crypto **out)
 {
@@ -272,6 +309,7 @@ enum cf_status crypto_open(struct ctx *ctx, const char *gnupghome, int interacti
 		return CF_ERR_NOMEM;
 	}
 	c->interactive = interactive;
+	read_default_key(gnupghome, c->default_signer);
 	c->own_engine_home = strcmp(gnupghome, ctx->gnupg_home) != 0;
 	/* Later contexts (remind's workers) find the version known: made now,
 	 * before their threads run, as before. */
@@ -648,6 +686,10 @@ enum cf_status crypto_prefetch_keys(struct crypto *c, const char *const *fprs, s
 	gpgme_error_t err;
 	size_t ngot = 0, np = 0;
 
+	/* Signing with gpg.conf's default key names nobody, and recipients go
+	 * by fingerprint: a listing would only be one more gpg. */
+	if (c->default_signer[0])
+		return CF_OK;
 	pat = calloc(n + 1, sizeof *pat);
 	if (pat == NULL)
 		return CF_ERR_NOMEM;
@@ -750,6 +792,91 @@ static const char *key_unusable(gpgme_key_t k)
 	return key_usable(k) && can_encrypt ? NULL : "cannot encrypt";
 }
 
+#define RECP_MAX (EARLY_KEYS * (FPR_MAX + 1) + 1)
+
+/*
+ * gpgme's recipient string: one fingerprint a line, each passed to gpg as
+ * -r, just as gpgme passes a listed key's fingerprint.  Only hex digits
+ * pass, so no line can be read as one of gpgme's "--" options.
+ */
+static int recipient_string(const char *const *fprs, char out[RECP_MAX])
+{
+	size_t n = 0, at = 0;
+
+	for (; fprs[n]; n++) {
+		size_t len = strlen(fprs[n]);
+		if (n >= EARLY_KEYS || len < 32 || len >= FPR_MAX ||
+		    fprs[n][strspn(fprs[n], "0123456789abcdefABCDEF")] != '\0')
+			return -1;
+		memcpy(out + at, fprs[n], len);
+		at += len;
+		out[at++] = '\n';
+	}
+	out[at] = '\0';
+	return n > 0 ? 0 : -1;
+}
+
+/*
+ * Sets who signs the next operation: nobody named when gpg.conf's
+ * default-key is the signer already, else the signer's listed key.
+ * With cached_only, a key not listed yet is GPG_ERR_EOF, not a listing.
+ */
+static gpgme_error_t set_signer(struct crypto *c, const char *signer, int cached_only)
+{
+	gpgme_key_t k = NULL;
+	gpgme_error_t err;
+
+	if ((err = ready(c)) != 0)
+		return err;
+	gpgme_signers_clear(c->gctx);
+	if (signer == NULL || strcasecmp(signer, c->default_signer) == 0)
+		return 0;
+	err = cached_only ? key_cached(c, signer, &k) : key_by_fpr(c, signer, &k);
+	if (!err)
+		err = gpgme_signers_add(c->gctx, k);
+	gpgme_key_unref(k);
+	return err;
+}
+
+/*
+ * Whether the operation just finished made exactly one signature, by
+ * signer or a signing subkey of it.  gpg.conf may name other keys
+ * (default-key, local-user); mail signed by any key but the one asked
+ * for does not leave.  Checking a subkey lists the signer's key.  What
+ * gpg did instead goes into made, for the error message.
+ */
+static gpgme_error_t signed_by(struct crypto *c, const char *signer, char made[160])
+{
+	gpgme_sign_result_t r;
+	gpgme_new_signature_t s;
+	gpgme_key_t k = NULL;
+	gpgme_error_t err;
+	char fpr[FPR_MAX];
+	int match = 0, n = 0;
+
+	/* With signers named, gpgme files every signature as an invalid
+	 * signer when their numbers differ: count what gpg really made. */
+	gpgme_signers_clear(c->gctx);
+	r = gpgme_op_sign_result(c->gctx);
+	s = r ? r->signatures : NULL;
+
+	for (gpgme_new_signature_t t = s; t; t = t->next)
+		n++;
+	snprintf(made, 160, "it made %d signatures", n);
+	if (n != 1 || r->invalid_signers || s->fpr == NULL)
+		return gpg_error(GPG_ERR_BAD_SIGNATURE);
+	snprintf(made, 160, "it signed with %s", s->fpr);
+	if (strcasecmp(s->fpr, signer) == 0)
+		return 0;
+	snprintf(fpr, sizeof fpr, "%s", s->fpr);   /* a listing ends this result */
+	if ((err = key_by_fpr(c, signer, &k)) != 0)
+		return err;
+	for (gpgme_subkey_t sk = k->subkeys; sk; sk = sk->next)
+		match |= sk->fpr && strcasecmp(sk->fpr, fpr) == 0 && sk->can_sign;
+	gpgme_key_unref(k);
+	return match ? 0 : gpg_error(GPG_ERR_WRONG_KEY_USAGE);
+}
+
 static ssize_t early_read(void *h, void *p, size_t n)
 {
 	struct early *e = h;
@@ -808,42 +935,34 @@ static void early_cancel(struct crypto *c)
 void crypto_sign_encrypt_early(struct crypto *c, const char *signer, const char *const *fprs)
 {
 	struct early *e = &c->early;
-	gpgme_key_t keys[EARLY_KEYS + 1] = { NULL }, skey = NULL;
+	char recp[RECP_MAX];
 	size_t n = 0;
-	int ok = ready(c) == 0;   /* (which ends an earlier early start) */
+	/* Recipients go by fingerprint, and the signer is the default key or
+	 * one listed already: an early start never costs a listing. */
+	int ok = strlen(signer) < FPR_MAX && recipient_string(fprs, recp) == 0 &&
+		 set_signer(c, signer, 1) == 0;   /* (which ends an earlier early start) */
 
-	/* Only keys listed already: an early start never costs a listing. */
-	for (; ok && fprs[n]; n++)
-		ok = n < EARLY_KEYS && strlen(fprs[n]) < FPR_MAX &&
-		     key_cached(c, fprs[n], &keys[n]) == 0 && key_unusable(keys[n]) == NULL;
-	ok = ok && n > 0 && strlen(signer) < FPR_MAX && key_cached(c, signer, &skey) == 0;
 	if (ok) {
-		gpgme_signers_clear(c->gctx);
 		gpgme_set_armor(c->gctx, 1);
 		e->in_cbs.read = early_read;
 		e->out_cbs.write = early_write;
-		ok = gpgme_signers_add(c->gctx, skey) == 0 &&
-		     gpgme_data_new_from_cbs(&e->in, &e->in_cbs, e) == 0 &&
+		ok = gpgme_data_new_from_cbs(&e->in, &e->in_cbs, e) == 0 &&
 		     gpgme_data_new_from_cbs(&e->out, &e->out_cbs, e) == 0;
 	}
 	if (ok) {
 		status_reset(c);
-		ok = gpgme_op_encrypt_sign_start(c->gctx, keys, GPGME_ENCRYPT_ALWAYS_TRUST,
-						 e->in, e->out) == 0;
+		ok = gpgme_op_encrypt_sign_ext_start(c->gctx, NULL, recp, GPGME_ENCRYPT_ALWAYS_TRUST,
+						     e->in, e->out) == 0;
 	}
 	if (ok) {
 		e->active = 1;
-		e->n = n;
 		snprintf(e->signer, sizeof e->signer, "%s", signer);
-		for (size_t i = 0; i < n; i++)
-			snprintf(e->fprs[i], sizeof e->fprs[i], "%s", fprs[i]);
+		for (; fprs[n]; n++)
+			snprintf(e->fprs[n], sizeof e->fprs[n], "%s", fprs[n]);
+		e->n = n;
 	} else if (c->gctx) {
 		early_release(c);
 	}
-	/* gpg has its arguments: the keys were only needed to name them. */
-	for (size_t i = 0; i < n; i++)
-		gpgme_key_unref(keys[i]);
-	gpgme_key_unref(skey);
 }
 
 int crypto_early_pending(const struct crypto *c)
@@ -864,48 +983,81 @@ static int early_matches(const struct early *e, const char *signer, const char *
 }
 
 /* Gives the early gpg its plaintext and waits for the ciphertext. */
-static enum cf_status early_finish(struct ctx *ctx, struct crypto *c, const void *data,
-				   size_t len, struct buf *out)
+static gpgme_error_t early_finish(struct crypto *c, const char *signer, const void *data,
+				  size_t len, struct buf *out)
 {
 	struct early *e = &c->early;
 	gpgme_error_t err = 0;
-	size_t start = out->len;
-	enum cf_status st = CF_OK;
+	char made[160];
 
 	e->data = data;
 	e->len = len;
 	e->sink = out;
 	if (gpgme_wait(c->gctx, &err, 1) == NULL && err == 0)
 		err = gpg_error(GPG_ERR_GENERAL);
-	if (err) {
-		out->len = start;   /* no half a ciphertext */
-		st = gpg_fail(ctx, err, "sign and encrypt");
-	}
-	early_release(c);
-	return st;
+	early_release(c);   /* before signed_by, which may list a key */
+	return err ? err : signed_by(c, signer, made);
+}
+
+/* One encryption, to keys or to the fingerprints in recp, appended to out. */
+static gpgme_error_t run_encrypt(struct crypto *c, gpgme_key_t *keys, const char *recp, int sign,
+				 const void *data, size_t len, int armor, struct buf *out)
+{
+	struct gpgme_data_cbs sink = { NULL, buf_write_cb, NULL, NULL };
+	gpgme_data_t in = NULL, cipher = NULL;
+	gpgme_error_t err;
+
+	gpgme_set_armor(c->gctx, armor);
+	err = gpgme_data_new_from_mem(&in, data, len, 0);
+	if (!err)
+		err = gpgme_data_new_from_cbs(&cipher, &sink, out);
+	if (!err)
+		err = sign ? gpgme_op_encrypt_sign_ext(c->gctx, keys, recp, GPGME_ENCRYPT_ALWAYS_TRUST, in, cipher)
+			   : gpgme_op_encrypt_ext(c->gctx, keys, recp, GPGME_ENCRYPT_ALWAYS_TRUST, in, cipher);
+	gpgme_set_armor(c->gctx, 0);
+	gpgme_data_release(in);
+	gpgme_data_release(cipher);
+	return err;
 }
 
 /*
- * Encrypts to fprs, and signs with signer unless it is NULL.  A recipient
- * key that is expired, revoked or cannot encrypt is CF_ERR_DATA naming
- * the key: the caller holds the message rather than send it weaker.
+ * Encrypts to fprs by fingerprint, without listing their keys: gpg itself
+ * refuses a recipient key that is missing, expired, revoked or cannot
+ * encrypt, and encrypt_listed then says which and why.
  */
-static enum cf_status encrypt_impl(struct ctx *ctx, struct crypto *c, const char *signer,
-				   const char *const *fprs, const void *data, size_t len, int armor,
-				   struct buf *out)
+static gpgme_error_t encrypt_by_fpr(struct crypto *c, const char *signer, const char *const *fprs,
+				    const void *data, size_t len, int armor, struct buf *out)
+{
+	char recp[RECP_MAX], made[160];
+	gpgme_error_t err;
+
+	if (recipient_string(fprs, recp) < 0)
+		return gpg_error(GPG_ERR_INV_VALUE);
+	if ((err = set_signer(c, signer, 0)) != 0)
+		return err;
+	err = run_encrypt(c, NULL, recp, signer != NULL, data, len, armor, out);
+	if (!err && signer)
+		err = signed_by(c, signer, made);
+	gpgme_signers_clear(c->gctx);
+	return err;
+}
+
+/*
+ * The same with every key listed first, which names what is wrong with
+ * one: a recipient key that is expired, revoked or cannot encrypt is
+ * CF_ERR_DATA naming the key; one not in the keyring is CF_ERR_CONFIG.
+ */
+static enum cf_status encrypt_listed(struct ctx *ctx, struct crypto *c, const char *signer,
+				     const char *const *fprs, const void *data, size_t len,
+				     int armor, struct buf *out)
 {
 	gpgme_key_t keys[8] = { NULL }, skey = NULL;
-	gpgme_data_t in = NULL, cipher = NULL;
-	struct gpgme_data_cbs sink = { NULL, buf_write_cb, NULL, NULL };
 	gpgme_error_t err;
 	enum cf_status st = CF_OK;
 	size_t n = 0, start = out->len;
+	char made[160];
 	const char *why;
 
-	/* What was started early for exactly these keys gets the plaintext;
-	 * anything else ends it (ready(), below). */
-	if (signer && armor && early_matches(&c->early, signer, fprs))
-		return early_finish(ctx, c, data, len, out);
 	for (; fprs[n] && n < 7; n++) {
 		err = key_by_fpr(c, fprs[n], &keys[n]);
 		if (err) {
@@ -925,6 +1077,8 @@ static enum cf_status encrypt_impl(struct ctx *ctx, struct crypto *c, const char
 		st = gpg_fail(ctx, err, "start GnuPG");
 		goto out;
 	}
+	/* The signer is named even when it is the default key: gpg.conf may
+	 * have changed since it was read. */
 	gpgme_signers_clear(c->gctx);
 	if (signer) {
 		err = key_by_fpr(c, signer, &skey);
@@ -936,17 +1090,16 @@ static enum cf_status encrypt_impl(struct ctx *ctx, struct crypto *c, const char
 			goto out;
 		}
 	}
-	gpgme_set_armor(c->gctx, armor);
-	err = gpgme_data_new_from_mem(&in, data, len, 0);
-	if (!err)
-		err = gpgme_data_new_from_cbs(&cipher, &sink, out);
-	if (!err)
-		err = signer ? gpgme_op_encrypt_sign(c->gctx, keys, GPGME_ENCRYPT_ALWAYS_TRUST, in, cipher)
-			     : gpgme_op_encrypt(c->gctx, keys, GPGME_ENCRYPT_ALWAYS_TRUST, in, cipher);
+	err = run_encrypt(c, keys, NULL, signer != NULL, data, len, armor, out);
 	if (err) {
 		out->len = start;   /* no half a ciphertext */
 		st = gpg_fail(ctx, err, signer ? "sign and encrypt" : "encrypt");
 		goto out;
+	}
+	if (signer && (err = signed_by(c, signer, made)) != 0) {
+		out->len = start;
+		st = ctx_error(ctx, CF_ERR_CONFIG, "gpg was to sign with key %s alone, but %s: check "
+			       "local-user and default-key in the practice keyring's gpg.conf", signer, made);
 	}
 out:
 	if (c->gctx) {
@@ -957,9 +1110,31 @@ out:
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
 		gpgme_key_unref(keys[i]);
 	gpgme_key_unref(skey);
-	gpgme_data_release(in);
-	gpgme_data_release(cipher);
 	return st;
+}
+
+/*
+ * Encrypts to fprs, and signs with signer unless it is NULL.  The common
+ * case costs one gpg: what was started early for exactly these keys gets
+ * the plaintext, or a gpg is told the fingerprints.  Only when that fails
+ * are the keys listed, to say what is wrong (or to succeed after all, if
+ * gpg-agent was only restarting).
+ */
+static enum cf_status encrypt_impl(struct ctx *ctx, struct crypto *c, const char *signer,
+				   const char *const *fprs, const void *data, size_t len, int armor,
+				   struct buf *out)
+{
+	size_t start = out->len;
+	gpgme_error_t err;
+
+	if (signer && armor && early_matches(&c->early, signer, fprs))
+		err = early_finish(c, signer, data, len, out);
+	else
+		err = encrypt_by_fpr(c, signer, fprs, data, len, armor, out);
+	if (err == 0)
+		return CF_OK;
+	out->len = start;   /* no half a ciphertext */
+	return encrypt_listed(ctx, c, signer, fprs, data, len, armor, out);
 }
 
 enum cf_status crypto_encrypt(struct ctx *ctx, struct crypto *c, const char *const *fprs,

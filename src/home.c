@@ -50,31 +50,56 @@ static enum cf_status make_dir(struct ctx *ctx, const char *sub)
 }
 
 /*
- * The practice keyring's gpg.conf, when it has none (a new practice, or
- * one made before Confidant wrote it).  Confidant runs gpg once for every
- * OpenPGP operation; the random seed file costs each run a locked read and
- * write, and makes two runs at once wait for each other.  libgcrypt seeds
- * from the kernel (getrandom) without it, as GnuPG's manual suggests for
- * gpg started often from scripts.  Best effort: a keyring whose gpg.conf
- * cannot be written works as before, only slower.
+ * The practice keyring's gpg.conf, Confidant's own while its first line
+ * says so (a new practice, or one made before Confidant wrote it):
+ *
+ *  - no-random-seed-file: Confidant runs gpg once for every OpenPGP
+ *    operation; the seed file costs each run a locked read and write and
+ *    makes two runs at once wait for each other.  libgcrypt seeds from the
+ *    kernel (getrandom) without it, as GnuPG's manual suggests for gpg
+ *    started often from scripts.
+ *  - default-key, the practice key: gpg signs with it unasked, where
+ *    naming a signer would cost a key listing, a gpg process of its own,
+ *    on every message.  Rewritten when practice_key changes.
+ *
+ * An admin's own gpg.conf (any other first line) is left alone: it works,
+ * only slower.  Best effort, for the same reason.
  */
 static void gnupg_conf(struct ctx *ctx)
 {
-	static const char conf[] =
-		"# Written by Confidant, which runs gpg once for every message: without\n"
-		"# a random seed file each gpg starts sooner, and two never wait for each\n"
-		"# other's lock on it (libgcrypt seeds from the kernel).\n"
-		"no-random-seed-file\n";
-	char p[4096];
-	int fd;
+	static const char mark[] = "# Written by Confidant";
+	const char *key = config_get(ctx->cfg, "practice_key");
+	struct buf want = BUF_INIT, have = BUF_INIT;
+	char p[4096], tmp[4200];
+	enum cf_status st;
+	int fd, ok;
 
+	buf_printf(&want, "%s, and rewritten while this line stays first (delete it\n"
+		   "# to keep your own settings).  Confidant runs gpg once for every message:\n"
+		   "# without a random seed file each gpg starts sooner, and two never wait\n"
+		   "# for each other's lock on it (libgcrypt seeds from the kernel).  The\n"
+		   "# practice key is the default key: naming it would cost a key listing.\n"
+		   "no-random-seed-file\n", mark);
+	if (key && *key)
+		buf_printf(&want, "default-key %s\n", key);
 	home_path(ctx, "gnupg/gpg.conf", p, sizeof p);
-	fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return;   /* there is one (the admin's to keep), or we may not write here */
-	if (write(fd, conf, sizeof conf - 1) != (ssize_t)(sizeof conf - 1))
-		unlink(p);
-	close(fd);
+	st = file_read_all(p, 1 << 16, &have);
+	if (want.data == NULL || (st != CF_OK && st != CF_ERR_NOTFOUND))
+		goto out;
+	if (st == CF_OK && (have.len < sizeof mark - 1 || memcmp(have.data, mark, sizeof mark - 1) != 0 ||
+			    (have.len == want.len && memcmp(have.data, want.data, want.len) == 0)))
+		goto out;   /* the admin's to keep, or as it should be */
+	/* A new file replaces the old in one step: gpg never reads half of one. */
+	snprintf(tmp, sizeof tmp, "%s.XXXXXX", p);
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
+		goto out;   /* we may not write here */
+	ok = fd_write_all(fd, want.data, want.len) == 0;
+	ok = close(fd) == 0 && ok;
+	if (!ok || rename(tmp, p) < 0)
+		unlink(tmp);
+out:
+	buf_release(&want);
+	buf_release(&have);
 }
 
 /*

@@ -100,11 +100,12 @@ static void child_main(struct ctx *ctx, int fd, const char *msg, size_t len,
 }
 
 /*
- * While the parser decrypts, the keys the answer will likely need are
- * listed here, in parallel: the practice's, and those of the client the
- * From header names and of that client's therapist.  The From header is
- * only a guess at whom to list; identity comes from the signature later,
- * and a wrong guess costs one listing then, as before.
+ * While the parser decrypts, the notification's gpg starts here, in
+ * parallel, for the therapist of the client the From header names (and
+ * the keys it needs are listed first, unless gpg.conf makes the practice
+ * key the default one and no listing is needed).  The From header is only
+ * a guess; identity comes from the signature later, and a wrong guess
+ * costs one gpg then, as before.
  */
 static void prefetch_keys_by_from(struct ctx *ctx, const char *msg, size_t len)
 {

@@ -3,7 +3,9 @@
  * with real gpg keys and gpg-agent.  What matters is who can read the
  * result: the early gpg is bound to its recipients when it starts, so it
  * may get the plaintext only when the operation asked for later names
- * exactly those recipients and that signer.
+ * exactly those recipients and that signer.  And the path without key
+ * listings: recipients named by fingerprint, the signer by gpg.conf's
+ * default-key, with what gpg signed with checked after every signature.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,13 +29,24 @@ static int sh(const char *fmt, ...)
 	return system(cmd);
 }
 
-/* A keyring NAME with a key of its own; its fingerprint into fpr. */
-static int make_key(const char *name, char fpr[FPR_MAX])
+/* The fingerprint a setup step left in DIR/NAME.fpr. */
+static int read_fpr(const char *name, char fpr[FPR_MAX])
 {
 	char path[256];
 	FILE *f;
 	int ok;
 
+	snprintf(path, sizeof path, "%s/%s.fpr", dir, name);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	ok = fscanf(f, "%64s", fpr) == 1;
+	fclose(f);
+	return ok ? 0 : -1;
+}
+
+/* A keyring NAME with a key of its own; its fingerprint into fpr. */
+static int make_key(const char *name, char fpr[FPR_MAX])
+{
 	if (sh("mkdir -m 700 %s/%s && GNUPGHOME=%s/%s gpg --batch -q --passphrase '' "
 	       "--quick-generate-key '%s <%s@example.org>' future-default default never 2>/dev/null",
 	       dir, name, dir, name, name, name) != 0 ||
@@ -42,12 +55,7 @@ static int make_key(const char *name, char fpr[FPR_MAX])
 	       "GNUPGHOME=%s/%s gpg --batch --export 2>/dev/null >%s/%s.pub",
 	       dir, name, dir, name, dir, name, dir, name) != 0)
 		return -1;
-	snprintf(path, sizeof path, "%s/%s.fpr", dir, name);
-	if ((f = fopen(path, "r")) == NULL)
-		return -1;
-	ok = fscanf(f, "%64s", fpr) == 1;
-	fclose(f);
-	return ok ? 0 : -1;
+	return read_fpr(name, fpr);
 }
 
 /* Whether keyring NAME decrypts out to want, with a good signature by signer. */
@@ -70,18 +78,61 @@ static int reads(const char *name, const struct buf *out, const char *want, cons
 	ok = sh("GNUPGHOME=%s/%s gpg --batch -q --status-fd 3 --decrypt %s/msg 2>/dev/null "
 		">%s/got 3>%s/status && cmp -s %s/got %s/want", dir, name, dir, dir, dir, dir,
 		dir) == 0;
+	/* One signature, by signer: not one more by some other key. */
 	if (ok && signer)
-		ok = sh("grep -q '^\\[GNUPG:\\] VALIDSIG .* %s$' %s/status", signer, dir) == 0;
+		ok = sh("grep -q '^\\[GNUPG:\\] VALIDSIG .* %s$' %s/status && "
+			"test \"$(grep -c '^\\[GNUPG:\\] NEWSIG' %s/status)\" = 1", signer, dir, dir) == 0;
 	return ok;
+}
+
+/* Writes the practice keyring's gpg.conf. */
+static int conf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int conf(const char *fmt, ...)
+{
+	char path[256];
+	va_list ap;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/p/gpg.conf", dir);
+	if ((f = fopen(path, "w")) == NULL)
+		return -1;
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	return fclose(f);
+}
+
+/* A second secret key, q, in the practice keyring itself; its fingerprint into fpr. */
+static int second_secret(char fpr[FPR_MAX])
+{
+	if (sh("GNUPGHOME=%s/p gpg --batch -q --passphrase '' --quick-generate-key 'q <q@example.org>' "
+	       "future-default default never 2>/dev/null && GNUPGHOME=%s/p gpg --batch --with-colons "
+	       "--list-keys q@example.org 2>/dev/null | awk -F: '/^fpr:/ { print $10; exit }' >%s/q.fpr",
+	       dir, dir, dir) != 0)
+		return -1;
+	return read_fpr("q", fpr);
+}
+
+/* An expired key x, imported into the practice keyring. */
+static int expired_key(char fpr[FPR_MAX])
+{
+	if (sh("mkdir -m 700 %s/x && GNUPGHOME=%s/x gpg --batch -q --passphrase '' "
+	       "--quick-generate-key 'x <x@example.org>' future-default default seconds=1 2>/dev/null && "
+	       "GNUPGHOME=%s/x gpg --batch --with-colons --list-keys 2>/dev/null | "
+	       "awk -F: '/^fpr:/ { print $10; exit }' >%s/x.fpr && "
+	       "GNUPGHOME=%s/x gpg --batch --export | GNUPGHOME=%s/p gpg --batch -q --import 2>/dev/null && "
+	       "sleep 2", dir, dir, dir, dir, dir, dir) != 0)
+		return -1;
+	return read_fpr("x", fpr);
 }
 
 int main(void)
 {
-	char p[FPR_MAX], a[FPR_MAX], b[FPR_MAX], home[256];
+	char p[FPR_MAX], a[FPR_MAX], b[FPR_MAX], q[FPR_MAX], x[FPR_MAX], home[256];
 	struct ctx ctx;
 	struct crypto *c = NULL;
 	struct buf out = BUF_INIT, big = BUF_INIT;
-	const char *all[4], *to_a[2], *to_b[2], *to_ab[3];
+	const char *all[4], *to_a[2], *to_b[2], *to_ab[3], *to_x[2];
 	const char *nobody[] = { "0123456789ABCDEF0123456789ABCDEF01234567", NULL };
 	static const char text[] = "what the client wrote\n";
 
@@ -103,8 +154,14 @@ int main(void)
 	ok(crypto_open(&ctx, home, 0, &c) == CF_OK, "open the practice keyring");
 	ok(crypto_prefetch_keys(c, all, 3) == CF_OK, "list the three keys");
 
+	/* Recipients go to gpg by fingerprint, listed or not. */
 	crypto_sign_encrypt_early(c, p, nobody);
-	ok(!crypto_early_pending(c), "no early start for a key that was not listed");
+	ok(crypto_early_pending(c), "an early start for a key the keyring lacks starts all the same");
+	ok(crypto_sign_encrypt(&ctx, c, p, nobody, text, strlen(text), &out) == CF_ERR_CONFIG &&
+	   out.len == 0 && strstr(ctx.errmsg, nobody[0]) && !crypto_early_pending(c),
+	   "and ends in 'no such key', naming it, with nothing made");
+	ok(crypto_encrypt(&ctx, c, nobody, text, strlen(text), &out) == CF_ERR_CONFIG && out.len == 0,
+	   "so does an unsigned encryption to it");
 
 	crypto_sign_encrypt_early(c, p, to_a);
 	ok(crypto_early_pending(c), "an early start for a listed key waits for its plaintext");
@@ -154,6 +211,51 @@ int main(void)
 	ok(crypto_sign_encrypt(&ctx, c, p, to_b, big.data, big.len, &out) == CF_OK &&
 	   reads("b", &out, big.data, p), "two megabytes through an early start");
 
+	/* A recipient key gpg refuses: the listing after it says why. */
+	ok(expired_key(x) == 0, "an expired key in the practice keyring");
+	to_x[0] = x, to_x[1] = NULL;
+	buf_reset(&out);
+	ctx.errmsg[0] = '\0';
+	crypto_sign_encrypt_early(c, p, to_x);
+	ok(crypto_sign_encrypt(&ctx, c, p, to_x, text, strlen(text), &out) == CF_ERR_DATA &&
+	   out.len == 0 && strstr(ctx.errmsg, "has expired"), "an expired recipient is CF_ERR_DATA, saying so");
+
+	/*
+	 * gpg.conf's default-key: signing names nobody and no key is listed,
+	 * and whatever gpg.conf says, only the signer asked for signs.
+	 */
+	crypto_close(c);
+	c = NULL;
+	ok(second_secret(q) == 0, "a second secret key in the practice keyring");
+	conf("no-random-seed-file\ndefault-key %s\n", p);
+	ok(crypto_open(&ctx, home, 0, &c) == CF_OK, "reopen with default-key the practice key");
+	crypto_sign_encrypt_early(c, p, to_a);
+	ok(crypto_early_pending(c), "an early start signed by the default key needs no listed key");
+	ok(crypto_prefetch_keys(c, all, 3) == CF_OK && crypto_early_pending(c),
+	   "a listing asked for now is needless, and not made: the early start stands");
+	buf_reset(&out);
+	ok(crypto_sign_encrypt(&ctx, c, p, to_a, text, strlen(text), &out) == CF_OK &&
+	   reads("a", &out, text, p), "and the recipient reads it, signed by the practice");
+	buf_reset(&out);
+	ok(crypto_sign_encrypt(&ctx, c, p, to_b, text, strlen(text), &out) == CF_OK &&
+	   reads("b", &out, text, p), "without an early start too");
+
+	conf("default-key %s\n", q);   /* changed under the open context */
+	buf_reset(&out);
+	ok(crypto_sign_encrypt(&ctx, c, p, to_a, text, strlen(text), &out) == CF_OK &&
+	   reads("a", &out, text, p), "default-key now naming q: still signed by the practice, only");
+	buf_reset(&out);
+	crypto_sign_encrypt_early(c, p, to_a);
+	ok(crypto_sign_encrypt(&ctx, c, p, to_a, text, strlen(text), &out) == CF_OK &&
+	   reads("a", &out, text, p), "the same through an early start");
+	conf("default-key %s\nlocal-user %s\n", p, q);
+	buf_reset(&out);
+	crypto_sign_encrypt_early(c, p, to_a);
+	ok(crypto_sign_encrypt(&ctx, c, p, to_a, text, strlen(text), &out) == CF_ERR_CONFIG &&
+	   out.len == 0 && strstr(ctx.errmsg, "local-user"),
+	   "local-user naming q (gpg then signs twice): CF_ERR_CONFIG, pointing at gpg.conf, nothing made");
+	conf("no-random-seed-file\ndefault-key %s\n", p);
+
 	/*
 	 * An early start nobody took is let go at close, not finished: with
 	 * gpg-agent stopped, finishing it (signing empty input) would hang.
@@ -170,6 +272,6 @@ int main(void)
 	buf_release(&out);
 	buf_release(&big);
 	free(ctx.gnupg_home);
-	sh("for h in p a b; do GNUPGHOME=%s/$h gpgconf --kill all; done; rm -rf %s", dir, dir);
+	sh("for h in p a b x; do GNUPGHOME=%s/$h gpgconf --kill all; done; rm -rf %s", dir, dir);
 	return unit_done();
 }
