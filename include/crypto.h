@@ -59,9 +59,9 @@ enum cf_status crypto_import_public(struct ctx *ctx, struct crypto *c, const cha
 /*
  * Looks up the public keys of fprs (primary fingerprints) in one gpg
  * process and keeps them for the process, so that signing with one costs
- * no listing of its own.  Nothing to do, and nothing done, when gpg.conf's
- * default-key is a fingerprint: encryption names its recipients by
- * fingerprint and needs no listed keys.  Best effort: CF_OK unless out of
+ * no listing of its own.  Nothing to do, and nothing done, when gpg.conf
+ * names a signer (local-user) by fingerprint: encryption names its
+ * recipients by fingerprint and needs no listed keys.  Best effort: CF_OK unless out of
  * memory.
  */
 enum cf_status crypto_prefetch_keys(struct crypto *c, const char *const *fprs, size_t n);
@@ -84,7 +84,7 @@ enum cf_status crypto_sign_encrypt(struct ctx *ctx, struct crypto *c, const char
  * Starts the gpg of a crypto_sign_encrypt(c, signer, fprs, ...) whose
  * plaintext is not known yet, so that its start-up (half of its time)
  * overlaps other work.  Best effort, and never a key listing: the signer
- * must be gpg.conf's default key or listed already.
+ * must be gpg.conf's (local-user) or listed already.
  * The next crypto_sign_encrypt with exactly this signer and these
  * recipients gives it the plaintext; any other operation on c first ends
  * it unused, so nothing ever reaches keys the caller did not ask for then.

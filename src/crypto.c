@@ -62,9 +62,9 @@ struct crypto {
 	size_t nkeys;
 	char *home;
 	int interactive;
-	/* gpg.conf's default-key when it is a fingerprint: gpg signs with it
-	 * unasked, so naming it costs no key listing. */
-	char default_signer[FPR_MAX];
+	/* The key gpg.conf has gpg sign with unasked (read_conf_signer), so
+	 * that naming it costs no key listing. */
+	char conf_signer[FPR_MAX];
 	/* Status lines seen during the current operation. */
 	int st_decryption_okay;
 	int st_decryption_failed;
@@ -244,16 +244,19 @@ enum cf_status crypto_ready(struct ctx *ctx, struct crypto *c)
 }
 
 /*
- * The key gpg signs with when it is not told: the keyring's first
- * default-key in gpg.conf, when that is a fingerprint (Confidant writes
- * the practice key there).  Naming any other signer takes a key listing,
- * a gpg process of its own.  What gpg signed with is checked after every
- * signature all the same (signed_by), so a wrong guess here costs time,
- * never a message signed by another key.
+ * The key gpg signs with when it is not told, if gpg.conf names it by
+ * fingerprint: the first local-user, else the first default-key.
+ * Confidant writes local-user with the practice key: default-key costs
+ * gpg one more scan of the keyring for every signature (2 ms with 200
+ * keys), and naming the signer to gpg takes a key listing, a gpg process
+ * of its own.  What gpg signed with is checked after every signature all
+ * the same (signed_by), so a wrong guess here costs time, never a
+ * message signed by another key.
  */
-static void read_default_key(const char *home, char out[FPR_MAX])
+static void read_conf_signer(const char *home, char out[FPR_MAX])
 {
-	char path[4096], line[512];
+	static const char *const opts[] = { "local-user", "default-key" };
+	char path[4096], line[512], found[2][FPR_MAX] = { "", "" };
 	FILE *f;
 
 	out[0] = '\0';
@@ -262,19 +265,26 @@ static void read_default_key(const char *home, char out[FPR_MAX])
 		return;
 	while (fgets(line, sizeof line, f)) {
 		char *v = line + strspn(line, " \t");
-		size_t n;
-		if (strncmp(v, "default-key", 11) != 0 || (v[11] != ' ' && v[11] != '\t'))
-			continue;
-		v += 11 + strspn(v + 11, " \t");
-		if (strncasecmp(v, "0x", 2) == 0)
-			v += 2;
-		n = strspn(v, "0123456789abcdefABCDEF");
-		/* Only the first counts: gpg tries them in order. */
-		if ((n == 40 || n == 64) && strchr(" \t\r\n", v[n]))   /* (or the NUL) */
-			snprintf(out, FPR_MAX, "%.*s", (int)n, v);
-		break;
+		for (int i = 0; i < 2; i++) {
+			size_t k = strlen(opts[i]), n;
+			if (strncmp(v, opts[i], k) != 0 || (v[k] != ' ' && v[k] != '\t') || found[i][0])
+				continue;
+			v += k + strspn(v + k, " \t");
+			if (strncasecmp(v, "0x", 2) == 0)
+				v += 2;
+			n = strspn(v, "0123456789abcdefABCDEF");
+			/* The first counts; one that is no fingerprint spoils the guess. */
+			if ((n == 40 || n == 64) && strchr(" \t\r\n", v[n]))   /* (or the NUL) */
+				snprintf(found[i], FPR_MAX, "%.*s", (int)n, v);
+			else
+				snprintf(found[i], FPR_MAX, "?");
+			break;
+		}
 	}
 	fclose(f);
+	snprintf(out, FPR_MAX, "%s", found[0][0] ? found[0] : found[1]);
+	if (out[0] == '?')
+		out[0] = '\0';
 }
 
 enum cf_status crypto_open(struct ctx *ctx, const char *gnupghome, int interactive,
@@ -310,7 +320,7 @@ enum cf_status crypto_open(struct ctx *ctx, const char *gnupghome, int interacti
 		return CF_ERR_NOMEM;
 	}
 	c->interactive = interactive;
-	read_default_key(gnupghome, c->default_signer);
+	read_conf_signer(gnupghome, c->conf_signer);
 	c->own_engine_home = strcmp(gnupghome, ctx->gnupg_home) != 0;
 	/* Later contexts (remind's workers) find the version known: made now,
 	 * before their threads run, as before. */
@@ -691,9 +701,9 @@ enum cf_status crypto_prefetch_keys(struct crypto *c, const char *const *fprs, s
 	gpgme_error_t err;
 	size_t ngot = 0, np = 0;
 
-	/* Signing with gpg.conf's default key names nobody, and recipients go
-	 * by fingerprint: a listing would only be one more gpg. */
-	if (c->default_signer[0])
+	/* Signing with gpg.conf's signer names nobody, and recipients go by
+	 * fingerprint: a listing would only be one more gpg. */
+	if (c->conf_signer[0])
 		return CF_OK;
 	pat = calloc(n + 1, sizeof *pat);
 	if (pat == NULL)
@@ -823,7 +833,7 @@ static int recipient_string(const char *const *fprs, char out[RECP_MAX])
 
 /*
  * Sets who signs the next operation: nobody named when gpg.conf's
- * default-key is the signer already, else the signer's listed key.
+ * signer (local-user) is that key already, else the signer's listed key.
  * With cached_only, a key not listed yet is GPG_ERR_EOF, not a listing.
  */
 static gpgme_error_t set_signer(struct crypto *c, const char *signer, int cached_only)
@@ -834,7 +844,7 @@ static gpgme_error_t set_signer(struct crypto *c, const char *signer, int cached
 	if ((err = ready(c)) != 0)
 		return err;
 	gpgme_signers_clear(c->gctx);
-	if (signer == NULL || strcasecmp(signer, c->default_signer) == 0)
+	if (signer == NULL || strcasecmp(signer, c->conf_signer) == 0)
 		return 0;
 	err = cached_only ? key_cached(c, signer, &k) : key_by_fpr(c, signer, &k);
 	if (!err)
@@ -942,7 +952,7 @@ void crypto_sign_encrypt_early(struct crypto *c, const char *signer, const char 
 	struct early *e = &c->early;
 	char recp[RECP_MAX];
 	size_t n = 0;
-	/* Recipients go by fingerprint, and the signer is the default key or
+	/* Recipients go by fingerprint, and the signer is gpg.conf's or
 	 * one listed already: an early start never costs a listing. */
 	int ok = strlen(signer) < FPR_MAX && recipient_string(fprs, recp) == 0 &&
 		 set_signer(c, signer, 1) == 0;   /* (which ends an earlier early start) */
@@ -1082,8 +1092,8 @@ static enum cf_status encrypt_listed(struct ctx *ctx, struct crypto *c, const ch
 		st = gpg_fail(ctx, err, "start GnuPG");
 		goto out;
 	}
-	/* The signer is named even when it is the default key: gpg.conf may
-	 * have changed since it was read. */
+	/* The signer is named even when gpg.conf names it: the file may have
+	 * changed since it was read (gpg drops a signer named twice). */
 	gpgme_signers_clear(c->gctx);
 	if (signer) {
 		err = key_by_fpr(c, signer, &skey);

@@ -58,9 +58,10 @@ static enum cf_status make_dir(struct ctx *ctx, const char *sub)
  *    makes two runs at once wait for each other.  libgcrypt seeds from the
  *    kernel (getrandom) without it, as GnuPG's manual suggests for gpg
  *    started often from scripts.
- *  - default-key, the practice key: gpg signs with it unasked, where
+ *  - local-user, the practice key: gpg signs with it unasked, where
  *    naming a signer would cost a key listing, a gpg process of its own,
- *    on every message.  Rewritten when practice_key changes.
+ *    on every message (default-key would cost gpg a scan of the keyring
+ *    on every signature).  Rewritten when practice_key changes.
  *
  * An admin's own gpg.conf (any other first line) is left alone: it works,
  * only slower.  Best effort, for the same reason.
@@ -78,10 +79,10 @@ static void gnupg_conf(struct ctx *ctx)
 		   "# to keep your own settings).  Confidant runs gpg once for every message:\n"
 		   "# without a random seed file each gpg starts sooner, and two never wait\n"
 		   "# for each other's lock on it (libgcrypt seeds from the kernel).  The\n"
-		   "# practice key is the default key: naming it would cost a key listing.\n"
+		   "# practice key signs unasked: naming it would cost a key listing.\n"
 		   "no-random-seed-file\n", mark);
 	if (key && *key)
-		buf_printf(&want, "default-key %s\n", key);
+		buf_printf(&want, "local-user %s\n", key);
 	home_path(ctx, "gnupg/gpg.conf", p, sizeof p);
 	st = file_read_all(p, 1 << 16, &have);
 	if (want.data == NULL || (st != CF_OK && st != CF_ERR_NOTFOUND))

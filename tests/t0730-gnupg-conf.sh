@@ -1,6 +1,6 @@
 #!/bin/bash
 # The practice keyring's gpg.conf: Confidant keeps its own up to date,
-# with the practice key as gpg's default key (so that signing costs no key
+# with the practice key as gpg's local-user (so that signing costs no key
 # listing), and leaves an admin's alone.  Whatever gpg.conf says, mail
 # leaves signed by the practice key alone, or not at all.
 . "$(dirname "$0")/test-lib.sh"
@@ -31,11 +31,11 @@ test_expect_success 'setup: a practice, a therapist and a client, a capturing se
 	confidant config acknowledge no
 '
 
-test_expect_success 'gpg.conf is Confidant'"'"'s, the practice key the default key, mode 600' '
+test_expect_success 'gpg.conf is Confidant'"'"'s, the practice key its local-user, mode 600' '
 	entry e1 &&
 	head -n 1 "$CONF" | grep -q "^# Written by Confidant" &&
 	grep -qx "no-random-seed-file" "$CONF" &&
-	grep -qx "default-key $(cat "$TRASH/practice.fpr")" "$CONF" &&
+	grep -qx "local-user $(cat "$TRASH/practice.fpr")" "$CONF" &&
 	test "$(stat -c %a "$CONF")" = 600 &&
 	signed_by_practice_only "$(sent_file 1)"
 '
@@ -43,7 +43,7 @@ test_expect_success 'gpg.conf is Confidant'"'"'s, the practice key the default k
 test_expect_success 'a gpg.conf from an older Confidant is brought up to date' '
 	printf "# Written by Confidant, which runs gpg once for every message: without\nno-random-seed-file\n" >"$CONF" &&
 	entry e2 &&
-	grep -qx "default-key $(cat "$TRASH/practice.fpr")" "$CONF" &&
+	grep -qx "local-user $(cat "$TRASH/practice.fpr")" "$CONF" &&
 	test "$(stat -c %a "$CONF")" = 600 &&
 	signed_by_practice_only "$(sent_file 2)"
 '
@@ -56,10 +56,10 @@ test_expect_success 'a second secret key in the practice keyring' '
 	test -s other.fpr
 '
 
-test_expect_success 'Confidant'"'"'s gpg.conf naming another default key is put right' '
-	printf "# Written by Confidant\ndefault-key %s\n" "$(cat other.fpr)" >"$CONF" &&
+test_expect_success 'Confidant'"'"'s gpg.conf naming another key is put right' '
+	printf "# Written by Confidant\nlocal-user %s\n" "$(cat other.fpr)" >"$CONF" &&
 	entry e3 &&
-	grep -qx "default-key $(cat "$TRASH/practice.fpr")" "$CONF" &&
+	grep -qx "local-user $(cat "$TRASH/practice.fpr")" "$CONF" &&
 	! grep -q "$(cat other.fpr)" "$CONF" &&
 	signed_by_practice_only "$(sent_file 3)"
 '
@@ -71,20 +71,23 @@ test_expect_success 'an admin'"'"'s gpg.conf is left alone; mail is signed by th
 	printf "# mine\ndefault-key %s\n" "$(cat other.fpr)" >"$CONF" && cp "$CONF" mine &&
 	entry e5 && test_cmp mine "$CONF" &&
 	test "$(sent_count)" = 5 &&
-	signed_by_practice_only "$(sent_file 5)"
+	signed_by_practice_only "$(sent_file 5)" &&
+	printf "# mine\ndefault-key %s\n" "$(cat "$TRASH/practice.fpr")" >"$CONF" &&
+	entry e5b && test "$(sent_count)" = 6 &&
+	signed_by_practice_only "$(sent_file 6)"
 '
 
 test_expect_success 'local-user naming another key: exit 75, nothing sent, and the retry goes through' '
 	printf "# mine\nlocal-user %s\n" "$(cat other.fpr)" >"$CONF" &&
 	test_expect_code 75 entry e6 2>err &&
 	grep -q "it made 2 signatures: check local-user and default-key" err &&
-	test "$(sent_count)" = 5 &&
-	test "$(confidant journal alice --json | python3 -c "import json,sys; print(len(json.load(sys.stdin)))")" = 5 &&
+	test "$(sent_count)" = 6 &&
+	test "$(confidant journal alice --json | python3 -c "import json,sys; print(len(json.load(sys.stdin)))")" = 6 &&
 	rm "$CONF" &&
 	confidant deliver <e6.eml &&
-	test "$(sent_count)" = 6 &&
-	signed_by_practice_only "$(sent_file 6)" &&
-	grep -qx "default-key $(cat "$TRASH/practice.fpr")" "$CONF"
+	test "$(sent_count)" = 7 &&
+	signed_by_practice_only "$(sent_file 7)" &&
+	grep -qx "local-user $(cat "$TRASH/practice.fpr")" "$CONF"
 '
 
 test_done

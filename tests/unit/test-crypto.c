@@ -221,24 +221,30 @@ int main(void)
 	   out.len == 0 && strstr(ctx.errmsg, "has expired"), "an expired recipient is CF_ERR_DATA, saying so");
 
 	/*
-	 * gpg.conf's default-key: signing names nobody and no key is listed,
-	 * and whatever gpg.conf says, only the signer asked for signs.
+	 * gpg.conf's local-user (or default-key): signing names nobody and no
+	 * key is listed, and whatever gpg.conf says, only the signer asked for
+	 * signs.
 	 */
 	crypto_close(c);
 	c = NULL;
 	ok(second_secret(q) == 0, "a second secret key in the practice keyring");
-	conf("no-random-seed-file\ndefault-key %s\n", p);
-	ok(crypto_open(&ctx, home, 0, &c) == CF_OK, "reopen with default-key the practice key");
-	crypto_sign_encrypt_early(c, p, to_a);
-	ok(crypto_early_pending(c), "an early start signed by the default key needs no listed key");
-	ok(crypto_prefetch_keys(c, all, 3) == CF_OK && crypto_early_pending(c),
-	   "a listing asked for now is needless, and not made: the early start stands");
-	buf_reset(&out);
-	ok(crypto_sign_encrypt(&ctx, c, p, to_a, text, strlen(text), &out) == CF_OK &&
-	   reads("a", &out, text, p), "and the recipient reads it, signed by the practice");
-	buf_reset(&out);
-	ok(crypto_sign_encrypt(&ctx, c, p, to_b, text, strlen(text), &out) == CF_OK &&
-	   reads("b", &out, text, p), "without an early start too");
+	for (int i = 0; i < 2; i++) {
+		const char *opt = i == 0 ? "local-user" : "default-key";
+		conf("no-random-seed-file\n%s %s\n", opt, p);
+		ok(crypto_open(&ctx, home, 0, &c) == CF_OK, "reopen with %s the practice key", opt);
+		crypto_sign_encrypt_early(c, p, to_a);
+		ok(crypto_early_pending(c), "an early start signed by gpg.conf's %s needs no listed key", opt);
+		ok(crypto_prefetch_keys(c, all, 3) == CF_OK && crypto_early_pending(c),
+		   "a listing asked for now is needless, and not made: the early start stands");
+		buf_reset(&out);
+		ok(crypto_sign_encrypt(&ctx, c, p, to_a, text, strlen(text), &out) == CF_OK &&
+		   reads("a", &out, text, p), "and the recipient reads it, signed by the practice");
+		buf_reset(&out);
+		ok(crypto_sign_encrypt(&ctx, c, p, to_b, text, strlen(text), &out) == CF_OK &&
+		   reads("b", &out, text, p), "without an early start too");
+		if (i == 0)
+			crypto_close(c);
+	}
 
 	conf("default-key %s\n", q);   /* changed under the open context */
 	buf_reset(&out);
@@ -248,13 +254,16 @@ int main(void)
 	crypto_sign_encrypt_early(c, p, to_a);
 	ok(crypto_sign_encrypt(&ctx, c, p, to_a, text, strlen(text), &out) == CF_OK &&
 	   reads("a", &out, text, p), "the same through an early start");
-	conf("default-key %s\nlocal-user %s\n", p, q);
+	conf("local-user %s\n", q);
 	buf_reset(&out);
 	crypto_sign_encrypt_early(c, p, to_a);
 	ok(crypto_sign_encrypt(&ctx, c, p, to_a, text, strlen(text), &out) == CF_ERR_CONFIG &&
 	   out.len == 0 && strstr(ctx.errmsg, "local-user"),
 	   "local-user naming q (gpg then signs twice): CF_ERR_CONFIG, pointing at gpg.conf, nothing made");
-	conf("no-random-seed-file\ndefault-key %s\n", p);
+	conf("no-random-seed-file\nlocal-user %s\n", p);
+	buf_reset(&out);
+	ok(crypto_sign_encrypt(&ctx, c, p, to_a, text, strlen(text), &out) == CF_OK &&
+	   reads("a", &out, text, p), "gpg.conf put right: signed by the practice again, only");
 
 	/*
 	 * An early start nobody took is let go at close, not finished: with
