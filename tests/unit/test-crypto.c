@@ -113,6 +113,26 @@ static int second_secret(char fpr[FPR_MAX])
 	return read_fpr("q", fpr);
 }
 
+/*
+ * A key s in the practice keyring whose primary key only certifies: it
+ * signs with a subkey of its own, as keys kept offline do.  a gets its
+ * public key, to check the signature.
+ */
+static int subkey_signer(char fpr[FPR_MAX])
+{
+	if (sh("GNUPGHOME=%s/p gpg --batch -q --passphrase '' --quick-generate-key 's <s@example.org>' "
+	       "ed25519 cert never 2>/dev/null && GNUPGHOME=%s/p gpg --batch --with-colons "
+	       "--list-keys s@example.org 2>/dev/null | awk -F: '/^fpr:/ { print $10; exit }' >%s/s.fpr",
+	       dir, dir, dir) != 0 ||
+	    sh("f=$(cat %s/s.fpr) && GNUPGHOME=%s/p gpg --batch -q --passphrase '' --quick-add-key $f "
+	       "ed25519 sign never 2>/dev/null && GNUPGHOME=%s/p gpg --batch -q --passphrase '' "
+	       "--quick-add-key $f cv25519 encr never 2>/dev/null && GNUPGHOME=%s/p gpg --batch "
+	       "--export $f 2>/dev/null | GNUPGHOME=%s/a gpg --batch -q --import 2>/dev/null",
+	       dir, dir, dir, dir, dir) != 0)
+		return -1;
+	return read_fpr("s", fpr);
+}
+
 /* An expired key x, imported into the practice keyring. */
 static int expired_key(char fpr[FPR_MAX])
 {
@@ -128,7 +148,7 @@ static int expired_key(char fpr[FPR_MAX])
 
 int main(void)
 {
-	char p[FPR_MAX], a[FPR_MAX], b[FPR_MAX], q[FPR_MAX], x[FPR_MAX], home[256];
+	char p[FPR_MAX], a[FPR_MAX], b[FPR_MAX], q[FPR_MAX], x[FPR_MAX], sk[FPR_MAX], home[256];
 	struct ctx ctx;
 	struct crypto *c = NULL;
 	struct buf out = BUF_INIT, big = BUF_INIT;
@@ -265,12 +285,29 @@ int main(void)
 	ok(crypto_sign_encrypt(&ctx, c, p, to_a, text, strlen(text), &out) == CF_OK &&
 	   reads("a", &out, text, p), "gpg.conf put right: signed by the practice again, only");
 
+	/* A signer whose signature comes from a signing subkey: gpg reports
+	 * the subkey's fingerprint, which must count as the signer's. */
+	ok(subkey_signer(sk) == 0, "a key that signs with a subkey");
+	conf("no-random-seed-file\nlocal-user %s\n", sk);
+	crypto_close(c);
+	ok(crypto_open(&ctx, home, 0, &c) == CF_OK, "reopen with local-user that key");
+	buf_reset(&out);
+	crypto_sign_encrypt_early(c, sk, to_a);
+	ok(crypto_sign_encrypt(&ctx, c, sk, to_a, text, strlen(text), &out) == CF_OK &&
+	   reads("a", &out, text, NULL) && sh("grep -q '^\\[GNUPG:\\] VALIDSIG .* %s$' %s/status", sk, dir) == 0 &&
+	   sh("test \"$(grep -c '^\\[GNUPG:\\] NEWSIG' %s/status)\" = 1", dir) == 0,
+	   "signed once, by its subkey, and accepted as signed by it");
+	conf("no-random-seed-file\nlocal-user %s\n", p);
+	crypto_close(c);
+	ok(crypto_open(&ctx, home, 0, &c) == CF_OK, "reopen with local-user the practice key");
+
 	/*
 	 * An early start nobody took is let go at close, not finished: with
 	 * gpg-agent stopped, finishing it (signing empty input) would hang.
 	 * SIGALRM ends the test, failed, if close does not return.
 	 */
 	crypto_sign_encrypt_early(c, p, to_a);
+	ok(crypto_early_pending(c), "an early start, left pending");
 	sh("pkill -STOP -f '^gpg-agent --homedir %s/p '", dir);
 	alarm(20);
 	crypto_close(c);
