@@ -809,6 +809,10 @@ static const char *key_unusable(gpgme_key_t k)
 
 #define RECP_MAX (EARLY_KEYS * (FPR_MAX + 1) + 1)
 
+/* Exactly the keys named: pinned fingerprints decide trust, and an
+ * encrypt-to in gpg.conf must not add a reader. */
+#define ENCRYPT_FLAGS (GPGME_ENCRYPT_ALWAYS_TRUST | GPGME_ENCRYPT_NO_ENCRYPT_TO)
+
 /*
  * gpgme's recipient string: one fingerprint a line, each passed to gpg as
  * -r, just as gpgme passes a listed key's fingerprint.  Only hex digits
@@ -820,7 +824,8 @@ static int recipient_string(const char *const *fprs, char out[RECP_MAX])
 
 	for (; fprs[n]; n++) {
 		size_t len = strlen(fprs[n]);
-		if (n >= EARLY_KEYS || len < 32 || len >= FPR_MAX ||
+		/* 40 or 64 digits: gpg reads other lengths as part of a user ID. */
+		if (n >= EARLY_KEYS || (len != 40 && len != 64) ||
 		    fprs[n][strspn(fprs[n], "0123456789abcdefABCDEF")] != '\0')
 			return -1;
 		memcpy(out + at, fprs[n], len);
@@ -952,10 +957,11 @@ void crypto_sign_encrypt_early(struct crypto *c, const char *signer, const char 
 	struct early *e = &c->early;
 	char recp[RECP_MAX];
 	size_t n = 0;
-	/* Recipients go by fingerprint, and the signer is gpg.conf's or
-	 * one listed already: an early start never costs a listing. */
-	int ok = strlen(signer) < FPR_MAX && recipient_string(fprs, recp) == 0 &&
-		 set_signer(c, signer, 1) == 0;   /* (which ends an earlier early start) */
+	/* An earlier early start ends first, whatever comes of this one.
+	 * Recipients go by fingerprint, and the signer is gpg.conf's or one
+	 * listed already: an early start never costs a listing. */
+	int ok = ready(c) == 0 && strlen(signer) < FPR_MAX && recipient_string(fprs, recp) == 0 &&
+		 set_signer(c, signer, 1) == 0;
 
 	if (ok) {
 		gpgme_set_armor(c->gctx, 1);
@@ -966,7 +972,7 @@ void crypto_sign_encrypt_early(struct crypto *c, const char *signer, const char 
 	}
 	if (ok) {
 		status_reset(c);
-		ok = gpgme_op_encrypt_sign_ext_start(c->gctx, NULL, recp, GPGME_ENCRYPT_ALWAYS_TRUST,
+		ok = gpgme_op_encrypt_sign_ext_start(c->gctx, NULL, recp, ENCRYPT_FLAGS,
 						     e->in, e->out) == 0;
 	}
 	if (ok) {
@@ -1027,8 +1033,8 @@ static gpgme_error_t run_encrypt(struct crypto *c, gpgme_key_t *keys, const char
 	if (!err)
 		err = gpgme_data_new_from_cbs(&cipher, &sink, out);
 	if (!err)
-		err = sign ? gpgme_op_encrypt_sign_ext(c->gctx, keys, recp, GPGME_ENCRYPT_ALWAYS_TRUST, in, cipher)
-			   : gpgme_op_encrypt_ext(c->gctx, keys, recp, GPGME_ENCRYPT_ALWAYS_TRUST, in, cipher);
+		err = sign ? gpgme_op_encrypt_sign_ext(c->gctx, keys, recp, ENCRYPT_FLAGS, in, cipher)
+			   : gpgme_op_encrypt_ext(c->gctx, keys, recp, ENCRYPT_FLAGS, in, cipher);
 	gpgme_set_armor(c->gctx, 0);
 	gpgme_data_release(in);
 	gpgme_data_release(cipher);
@@ -1113,8 +1119,11 @@ static enum cf_status encrypt_listed(struct ctx *ctx, struct crypto *c, const ch
 	}
 	if (signer && (err = signed_by(c, signer, made)) != 0) {
 		out->len = start;
-		st = ctx_error(ctx, CF_ERR_CONFIG, "gpg was to sign with key %s alone, but %s: check "
-			       "local-user and default-key in the practice keyring's gpg.conf", signer, made);
+		if (gpgme_err_code(err) == GPG_ERR_BAD_SIGNATURE || gpgme_err_code(err) == GPG_ERR_WRONG_KEY_USAGE)
+			st = ctx_error(ctx, CF_ERR_CONFIG, "gpg was to sign with key %s alone, but %s: check "
+				       "local-user and default-key in the practice keyring's gpg.conf", signer, made);
+		else
+			st = gpg_fail(ctx, err, "check whose key signed");
 	}
 out:
 	if (c->gctx) {

@@ -63,20 +63,26 @@ static enum cf_status make_dir(struct ctx *ctx, const char *sub)
  *    on every message (default-key would cost gpg a scan of the keyring
  *    on every signature).  Rewritten when practice_key changes.
  *
- * An admin's own gpg.conf (any other first line) is left alone: it works,
- * only slower.  Best effort, for the same reason.
+ * Any other gpg.conf is the admin's and left alone: it works, only
+ * slower.  That includes the file older Confidants wrote once an admin
+ * has changed it (it promised to leave an existing file alone), and a
+ * symbolic link.  Best effort, for the same reason.
  */
 static void gnupg_conf(struct ctx *ctx)
 {
-	static const char mark[] = "# Written by Confidant";
+	static const char mark[] = "# Written by Confidant, and rewritten while this line stays first (delete it\n";
+	static const char old[] =
+		"# Written by Confidant, which runs gpg once for every message: without\n"
+		"# a random seed file each gpg starts sooner, and two never wait for each\n"
+		"# other's lock on it (libgcrypt seeds from the kernel).\n"
+		"no-random-seed-file\n";
 	const char *key = config_get(ctx->cfg, "practice_key");
 	struct buf want = BUF_INIT, have = BUF_INIT;
 	char p[4096], tmp[4200];
-	enum cf_status st;
-	int fd, ok;
+	struct stat sb;
+	int fd, ok, ours;
 
-	buf_printf(&want, "%s, and rewritten while this line stays first (delete it\n"
-		   "# to keep your own settings).  Confidant runs gpg once for every message:\n"
+	buf_printf(&want, "%s# to keep your own settings).  Confidant runs gpg once for every message:\n"
 		   "# without a random seed file each gpg starts sooner, and two never wait\n"
 		   "# for each other's lock on it (libgcrypt seeds from the kernel).  The\n"
 		   "# practice key signs unasked: naming it would cost a key listing.\n"
@@ -84,17 +90,26 @@ static void gnupg_conf(struct ctx *ctx)
 	if (key && *key)
 		buf_printf(&want, "local-user %s\n", key);
 	home_path(ctx, "gnupg/gpg.conf", p, sizeof p);
-	st = file_read_all(p, 1 << 16, &have);
-	if (want.data == NULL || (st != CF_OK && st != CF_ERR_NOTFOUND))
+	if (want.data == NULL || (lstat(p, &sb) == 0 && !S_ISREG(sb.st_mode)))
 		goto out;
-	if (st == CF_OK && (have.len < sizeof mark - 1 || memcmp(have.data, mark, sizeof mark - 1) != 0 ||
-			    (have.len == want.len && memcmp(have.data, want.data, want.len) == 0)))
-		goto out;   /* the admin's to keep, or as it should be */
-	/* A new file replaces the old in one step: gpg never reads half of one. */
+	switch (file_read_all(p, 1 << 16, &have)) {
+	case CF_OK:
+		ours = (have.len >= sizeof mark - 1 && memcmp(have.data, mark, sizeof mark - 1) == 0) ||
+		       (have.len == sizeof old - 1 && memcmp(have.data, old, have.len) == 0);
+		if (!ours || (have.len == want.len && memcmp(have.data, want.data, want.len) == 0))
+			goto out;   /* the admin's to keep, or as it should be */
+		break;
+	case CF_ERR_NOTFOUND:
+		break;
+	default:
+		goto out;
+	}
+	/* A whole new file replaces the old in one step: gpg never reads half
+	 * of one, and a crash leaves the old or the new. */
 	snprintf(tmp, sizeof tmp, "%s.XXXXXX", p);
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
 		goto out;   /* we may not write here */
-	ok = fd_write_all(fd, want.data, want.len) == 0;
+	ok = fd_write_all(fd, want.data, want.len) == 0 && fsync(fd) == 0;
 	ok = close(fd) == 0 && ok;
 	if (!ok || rename(tmp, p) < 0)
 		unlink(tmp);

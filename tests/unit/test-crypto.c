@@ -231,6 +231,22 @@ int main(void)
 	ok(crypto_sign_encrypt(&ctx, c, p, to_b, big.data, big.len, &out) == CF_OK &&
 	   reads("b", &out, big.data, p), "two megabytes through an early start");
 
+	/* A refused early start still ends the one before it. */
+	{
+		const char *bad[] = { "0123456789ABCDEF0123456789ABCDEF0123", NULL };   /* 36 digits */
+		crypto_sign_encrypt_early(c, p, to_a);
+		crypto_sign_encrypt_early(c, p, bad);
+		ok(!crypto_early_pending(c), "an early start refused ends the one before it");
+		buf_reset(&out);
+		ok(crypto_sign_encrypt(&ctx, c, p, to_b, text, strlen(text), &out) == CF_OK &&
+		   reads("b", &out, text, p) && !reads("a", &out, text, NULL),
+		   "and the next operation reaches only its own recipient");
+		/* gpg would read 36 digits as part of a user ID. */
+		buf_reset(&out);
+		ok(crypto_sign_encrypt(&ctx, c, p, bad, text, strlen(text), &out) != CF_OK && out.len == 0,
+		   "a 'fingerprint' of 36 digits is no recipient");
+	}
+
 	/* A recipient key gpg refuses: the listing after it says why. */
 	ok(expired_key(x) == 0, "an expired key in the practice keyring");
 	to_x[0] = x, to_x[1] = NULL;
