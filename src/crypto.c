@@ -837,11 +837,11 @@ static int recipient_string(const char *const *fprs, char out[RECP_MAX])
 }
 
 /*
- * Sets who signs the next operation: nobody named when gpg.conf's
- * signer (local-user) is that key already, else the signer's listed key.
- * With cached_only, a key not listed yet is GPG_ERR_EOF, not a listing.
+ * Names signer to gpg as the only signer of the next operation (NULL: no
+ * signer), by its listed key.  With cached_only, a key not listed yet is
+ * GPG_ERR_EOF, not a listing.
  */
-static gpgme_error_t set_signer(struct crypto *c, const char *signer, int cached_only)
+static gpgme_error_t name_signer(struct crypto *c, const char *signer, int cached_only)
 {
 	gpgme_key_t k = NULL;
 	gpgme_error_t err;
@@ -849,7 +849,7 @@ static gpgme_error_t set_signer(struct crypto *c, const char *signer, int cached
 	if ((err = ready(c)) != 0)
 		return err;
 	gpgme_signers_clear(c->gctx);
-	if (signer == NULL || strcasecmp(signer, c->conf_signer) == 0)
+	if (signer == NULL)
 		return 0;
 	err = cached_only ? key_cached(c, signer, &k) : key_by_fpr(c, signer, &k);
 	if (!err)
@@ -858,12 +858,20 @@ static gpgme_error_t set_signer(struct crypto *c, const char *signer, int cached
 	return err;
 }
 
+/* The same, naming nobody when gpg.conf's signer (local-user) is signer. */
+static gpgme_error_t set_signer(struct crypto *c, const char *signer, int cached_only)
+{
+	if (signer && strcasecmp(signer, c->conf_signer) == 0)
+		signer = NULL;
+	return name_signer(c, signer, cached_only);
+}
+
 /*
  * Whether the operation just finished made exactly one signature, by
  * signer or a signing subkey of it.  gpg.conf may name other keys
  * (default-key, local-user); mail signed by any key but the one asked
  * for does not leave.  Checking a subkey lists the signer's key.  What
- * gpg did instead goes into made, for the error message.
+ * gpg did instead goes into made, unless NULL, for an error message.
  */
 static gpgme_error_t signed_by(struct crypto *c, const char *signer, char made[160])
 {
@@ -871,8 +879,11 @@ static gpgme_error_t signed_by(struct crypto *c, const char *signer, char made[1
 	gpgme_new_signature_t s;
 	gpgme_key_t k = NULL;
 	gpgme_error_t err;
-	char fpr[FPR_MAX];
+	char fpr[FPR_MAX], scratch[160];
 	int match = 0, n = 0;
+
+	if (made == NULL)
+		made = scratch;
 
 	/* With signers named, gpgme files every signature as an invalid
 	 * signer when their numbers differ: count what gpg really made. */
@@ -1009,7 +1020,6 @@ static gpgme_error_t early_finish(struct crypto *c, const char *signer, const vo
 {
 	struct early *e = &c->early;
 	gpgme_error_t err = 0;
-	char made[160];
 
 	e->data = data;
 	e->len = len;
@@ -1017,7 +1027,7 @@ static gpgme_error_t early_finish(struct crypto *c, const char *signer, const vo
 	if (gpgme_wait(c->gctx, &err, 1) == NULL && err == 0)
 		err = gpg_error(GPG_ERR_GENERAL);
 	early_release(c);   /* before signed_by, which may list a key */
-	return err ? err : signed_by(c, signer, made);
+	return err ? err : signed_by(c, signer, NULL);
 }
 
 /* One encryption, to keys or to the fingerprints in recp, appended to out. */
@@ -1049,7 +1059,7 @@ static gpgme_error_t run_encrypt(struct crypto *c, gpgme_key_t *keys, const char
 static gpgme_error_t encrypt_by_fpr(struct crypto *c, const char *signer, const char *const *fprs,
 				    const void *data, size_t len, int armor, struct buf *out)
 {
-	char recp[RECP_MAX], made[160];
+	char recp[RECP_MAX];
 	gpgme_error_t err;
 
 	if (recipient_string(fprs, recp) < 0)
@@ -1058,7 +1068,7 @@ static gpgme_error_t encrypt_by_fpr(struct crypto *c, const char *signer, const 
 		return err;
 	err = run_encrypt(c, NULL, recp, signer != NULL, data, len, armor, out);
 	if (!err && signer)
-		err = signed_by(c, signer, made);
+		err = signed_by(c, signer, NULL);
 	gpgme_signers_clear(c->gctx);
 	return err;
 }
@@ -1072,7 +1082,7 @@ static enum cf_status encrypt_listed(struct ctx *ctx, struct crypto *c, const ch
 				     const char *const *fprs, const void *data, size_t len,
 				     int armor, struct buf *out)
 {
-	gpgme_key_t keys[8] = { NULL }, skey = NULL;
+	gpgme_key_t keys[8] = { NULL };
 	gpgme_error_t err;
 	enum cf_status st = CF_OK;
 	size_t n = 0, start = out->len;
@@ -1100,16 +1110,10 @@ static enum cf_status encrypt_listed(struct ctx *ctx, struct crypto *c, const ch
 	}
 	/* The signer is named even when gpg.conf names it: the file may have
 	 * changed since it was read (gpg drops a signer named twice). */
-	gpgme_signers_clear(c->gctx);
-	if (signer) {
-		err = key_by_fpr(c, signer, &skey);
-		if (!err)
-			err = gpgme_signers_add(c->gctx, skey);
-		if (err) {
-			st = ctx_error(ctx, CF_ERR_CONFIG, "cannot sign with key %s: %s", signer,
-				       gpgme_strerror(err));
-			goto out;
-		}
+	if ((err = name_signer(c, signer, 0)) != 0) {
+		st = ctx_error(ctx, CF_ERR_CONFIG, "cannot sign with key %s: %s", signer,
+			       gpgme_strerror(err));
+		goto out;
 	}
 	err = run_encrypt(c, keys, NULL, signer != NULL, data, len, armor, out);
 	if (err) {
@@ -1133,7 +1137,6 @@ out:
 	/* Every key looked up, including one refused before the loop moved on. */
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
 		gpgme_key_unref(keys[i]);
-	gpgme_key_unref(skey);
 	return st;
 }
 

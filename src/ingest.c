@@ -102,8 +102,8 @@ static void child_main(struct ctx *ctx, int fd, const char *msg, size_t len,
 /*
  * While the parser decrypts, the notification's gpg starts here, in
  * parallel, for the therapist of the client the From header names (and
- * the keys it needs are listed first, unless gpg.conf makes the practice
- * key the default one and no listing is needed).  The From header is only
+ * the keys it needs are listed first, unless gpg.conf names the practice
+ * key as local-user and no listing is needed).  The From header is only
  * a guess; identity comes from the signature later, and a wrong guess
  * costs one gpg then, as before.
  */
