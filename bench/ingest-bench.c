@@ -186,7 +186,7 @@ int main(int argc, char **argv)
 	if (st == CF_OK)
 		st = home_load_config(&ctx);
 	if (st == CF_OK && strcmp(argv[1], "confidant") == 0) {
-		st = home_open_db(&ctx, 1);
+		st = home_open_db(&ctx, STORE_RW);
 		if (st == CF_OK)
 			st = home_open_crypto(&ctx, 0);
 	}

@@ -47,9 +47,15 @@ struct audit_verdict {
 	int64_t broken_at;         /* the first row that fails, or 0 */
 	char why[160];             /* what failed there */
 	char head[AUDIT_HASH_HEX]; /* the last row's hash: note it to detect truncation */
+	int head_fault;            /* broken because audit.head disagrees */
+	long long file_rows;       /* the rows audit.head records, or -1 without one */
+	char file_head[AUDIT_HASH_HEX]; /* and the hash it records for the last */
 };
 
-/* Walks the whole chain; CF_OK with broken_at 0 when it holds. */
+/*
+ * Walks the whole chain and compares its end with audit.head; CF_OK with
+ * broken_at 0 when it holds.
+ */
 enum cf_status audit_verify(struct ctx *ctx, struct audit_verdict *v);
 
 /* Who runs this process, for the rows it writes ("alice", or "root (sudo: bob)"). */

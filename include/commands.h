@@ -6,6 +6,8 @@
 
 #include "ctx.h"
 
+struct opfile;
+
 /* What main() sets up before calling a command. */
 enum {
 	NEED_HOME = 1 << 0,       /* resolve the home directory */
@@ -15,6 +17,8 @@ enum {
 	NEED_CRYPTO = 1 << 4,     /* open the GnuPG context (interactive) */
 	NEED_CRYPTO_MDA = 1 << 5, /* open the GnuPG context, never asking */
 	NOT_ROOT = 1 << 6,        /* the MDA: refuse root; every failure is temporary */
+	SETUP_LATE = 1 << 7,      /* main() resolves the home only: the command opens the
+				     operator's files as the caller, then calls cmd_setup() */
 };
 
 struct command {
@@ -34,10 +38,13 @@ int cmd_fail(struct ctx *ctx, enum cf_status st);
 int cmd_usage_error(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /*
- * Creates FILE for a command's -o with mode; -1 after saying why (and, for
- * root working as the home's owner, to use standard output instead).
+ * The rest of a SETUP_LATE command's setup (name is its table entry), once
+ * it has opened the files the operator named: from here on root works as
+ * the home's owner.  out, when not NULL, is an output this run created:
+ * should root's command then fail, the file is removed.  Returns EX_OK,
+ * or the exit code after saying what failed.
  */
-int cmd_open_output(const struct ctx *ctx, const char *name, const char *path, mode_t mode);
+int cmd_setup(struct ctx *ctx, const char *name, struct opfile *out);
 
 /* Prints the usage line and summary of a command (for --help). */
 int cmd_help(const char *name);

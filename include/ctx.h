@@ -20,6 +20,8 @@ struct ctx {
 	char *gnupg_home;        /* the GnuPG home gpg finds through GNUPGHOME */
 	int was_root;            /* root that became the home's owner (home.c) */
 	time_t now;              /* CONFIDANT_NOW, else the clock at start */
+	long long audit_head_rows; /* the audit row the open transaction adds, for */
+	char audit_head[65];       /* audit.head once it commits (store.c), or 0 */
 	int crash_step;          /* fault injection: see ctx_crash_point() */
 	char user[96];           /* who runs this, for the audit trail */
 	char errmsg[1024];       /* the last error, for the command to print */

@@ -4,7 +4,9 @@
 
 #include <stddef.h>
 
+#include "buf.h"
 #include "ctx.h"
+#include "store.h"
 
 #define DEFAULT_HOME "/var/lib/confidant"
 
@@ -16,12 +18,12 @@ const char *home_path(const struct ctx *ctx, const char *sub, char *out, size_t 
 
 /*
  * Creates a new home: directories 0700, files 0600, the GnuPG home with
- * the practice key (imported from key_file, or generated when key_file is
+ * the practice key (the secret key in key, or generated when key is
  * NULL), confidant.conf and the database.  Refuses an existing home.  On
  * failure nothing that this call created is left behind.
  */
 enum cf_status home_create(struct ctx *ctx, const char *address, const char *name,
-			   const char *key_file, char *fpr_out, size_t fpr_len);
+			   const struct buf *key, char *fpr_out, size_t fpr_len);
 
 /*
  * Checks an existing home before anything reads it: it and what it holds
@@ -31,7 +33,8 @@ enum cf_status home_create(struct ctx *ctx, const char *address, const char *nam
 enum cf_status home_check(struct ctx *ctx);
 
 enum cf_status home_load_config(struct ctx *ctx);
-enum cf_status home_open_db(struct ctx *ctx, int readwrite);
+/* Opens confidant.db (see store_open: only init creates one). */
+enum cf_status home_open_db(struct ctx *ctx, enum store_mode mode);
 enum cf_status home_open_crypto(struct ctx *ctx, int interactive);
 
 /* The fingerprint records at rest are encrypted to (records_key or practice_key). */

@@ -2,13 +2,15 @@
 #ifndef CONFIDANT_REGISTRY_H
 #define CONFIDANT_REGISTRY_H
 
+#include "buf.h"
 #include "crypto.h"
 #include "ctx.h"
 
 struct registration {
 	const char *handle;
 	const char *email;
-	const char *key_file;
+	const char *key_name;      /* where the key came from, for messages */
+	const struct buf *key;     /* the key file's bytes (see opfile.h) */
 	const char *therapist;   /* clients only */
 	const char *timezone;    /* therapists only, may be NULL */
 };

@@ -8,17 +8,35 @@
 #include "ctx.h"
 #include "crypto.h"
 
+enum store_mode {
+	STORE_RO,       /* read only */
+	STORE_RW,       /* read and write; an older schema is upgraded */
+	STORE_CREATE,   /* init only: a new database */
+};
+
 /*
- * Opens (and for read-write, creates or upgrades) the database into
- * ctx->db: WAL, a busy timeout from the config, foreign keys on, no
- * checkpoint on close.  SQLITE_BUSY past the timeout is CF_ERR_TEMP.
+ * Opens the database into ctx->db: WAL, a busy timeout from the config,
+ * foreign keys on, no checkpoint on close.  SQLITE_BUSY past the timeout
+ * is CF_ERR_TEMP.  Unless mode is STORE_CREATE, a database that is
+ * missing, empty or not Confidant's is CF_ERR_CONFIG naming the file,
+ * never a new one.
  */
-enum cf_status store_open(struct ctx *ctx, const char *path, int readwrite);
+enum cf_status store_open(struct ctx *ctx, const char *path, enum store_mode mode);
 void store_close(struct ctx *ctx);
 
 enum cf_status store_begin(struct ctx *ctx);     /* BEGIN IMMEDIATE */
+/* COMMIT; then, when the transaction added an audit row, audit.head. */
 enum cf_status store_commit(struct ctx *ctx);
 void store_rollback(struct ctx *ctx);
+
+/*
+ * The audit trail's head, kept outside the database in the home's
+ * audit.head (see store.c): noted when a row is added, written once the
+ * transaction commits.  Reading gives CF_ERR_NOTFOUND when there is no
+ * such file (a home from before it), CF_ERR_DATA when it is damaged.
+ */
+void store_audit_head_note(struct ctx *ctx, long long rows, const char *hash);
+enum cf_status store_audit_head_read(struct ctx *ctx, long long *rows, char hash[65]);
 
 /* Prepares sql on ctx->db; errors name the statement's purpose. */
 enum cf_status store_prepare(struct ctx *ctx, const char *sql, sqlite3_stmt **out);

@@ -144,6 +144,8 @@ enum cf_status audit_append(struct ctx *ctx, const char *action, const char *han
 		row_hash(&r, r.hash);
 		s = insert_row(ctx, &r);
 	}
+	if (s == CF_OK)
+		store_audit_head_note(ctx, (long long)r.id, r.hash);
 	if (own) {
 		if (s == CF_OK)
 			s = store_commit(ctx);
@@ -214,18 +216,60 @@ static const char *row_fault(const struct audit_row *r, int64_t prev_id, const c
 	return NULL;
 }
 
+/*
+ * The chain proves each row follows from the one before, but not that
+ * the last rows are all there: audit.head, written after every commit,
+ * says how far the trail had come.  It may lag (a crash between the
+ * commit and its write) but never run ahead, so fewer rows than it
+ * records, or another row at its place, means rows were lost or the
+ * database was replaced.
+ */
+static void check_head(struct audit_verdict *v, enum cf_status s, const char *why,
+		       const char *at_head)
+{
+	if (s == CF_ERR_NOTFOUND) {
+		v->file_rows = -1;
+		return;   /* a home from before audit.head: written by the next change */
+	}
+	v->head_fault = 1;
+	if (s == CF_ERR_DATA) {
+		v->file_rows = -1;
+		v->broken_at = v->rows + 1;
+		snprintf(v->why, sizeof v->why, "%s", why);
+		return;
+	}
+	if (v->file_rows > v->rows) {
+		v->broken_at = v->rows + 1;
+		snprintf(v->why, sizeof v->why, "the database has %lld rows but audit.head records %lld: "
+			 "rows were lost or the database was replaced by an older copy",
+			 (long long)v->rows, (long long)v->file_rows);
+	} else if (v->file_rows > 0 && strcmp(at_head, v->file_head) != 0) {
+		v->broken_at = v->file_rows;
+		snprintf(v->why, sizeof v->why, "its hash differs from the one audit.head records: "
+			 "the database was replaced");
+	} else {
+		v->head_fault = 0;
+	}
+}
+
 enum cf_status audit_verify(struct ctx *ctx, struct audit_verdict *v)
 {
 	sqlite3_stmt *st = NULL;
 	struct audit_row r;
-	char prev[AUDIT_HASH_HEX];
+	char prev[AUDIT_HASH_HEX], at_head[AUDIT_HASH_HEX] = "", file_why[sizeof v->why] = "";
 	int64_t prev_id = 0;
-	enum cf_status s;
+	enum cf_status s, head;
 	const char *why;
 	int rc;
 
 	memset(v, 0, sizeof *v);
 	memcpy(prev, genesis, sizeof prev);
+	/* Read first: rows committed while the walk runs cannot make it lag. */
+	head = store_audit_head_read(ctx, &v->file_rows, v->file_head);
+	if (head != CF_OK && head != CF_ERR_NOTFOUND && head != CF_ERR_DATA)
+		return head;
+	if (head == CF_ERR_DATA)
+		snprintf(file_why, sizeof file_why, "%.150s", ctx->errmsg);
 	s = store_prepare(ctx, "SELECT " ROW_COLUMNS " FROM audit ORDER BY id", &st);
 	if (s != CF_OK)
 		return s;
@@ -239,10 +283,14 @@ enum cf_status audit_verify(struct ctx *ctx, struct audit_verdict *v)
 		}
 		prev_id = r.id;
 		memcpy(prev, r.hash, sizeof prev);
+		if (r.id == v->file_rows)
+			memcpy(at_head, r.hash, sizeof at_head);
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		s = store_error(ctx, rc, "read the audit trail");
 	sqlite3_finalize(st);
 	memcpy(v->head, prev, sizeof v->head);
+	if (s == CF_OK && v->broken_at == 0)
+		check_head(v, head, file_why, at_head);
 	return s;
 }

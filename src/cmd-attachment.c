@@ -10,6 +10,7 @@
 
 #include "audit.h"
 #include "commands.h"
+#include "opfile.h"
 #include "crypto.h"
 #include "record.h"
 #include "seal.h"
@@ -43,21 +44,24 @@ int cmd_attachment(struct ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *out = NULL;
+	struct opfile of = OPFILE_INIT;
 	sqlite3_stmt *st = NULL;
 	struct buf plain = BUF_INIT;
 	struct facts f;
 	enum cf_status s;
 	char *end;
 	long long id;
-	int ch, fd = -1, ret = EX_OK, idx;
+	int ch, force = 0, ret = EX_OK, idx;
 
 	memset(&f, 0, sizeof f);
 	while ((ch = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'o': out = optarg; break;
+		case 'f': force = 1; break;
 		default: return cmd_usage_error("attachment", "unknown option");
 		}
 	}
@@ -68,6 +72,13 @@ int cmd_attachment(struct ctx *ctx, int argc, char **argv)
 	if (*end || errno || id <= 0)
 		return cmd_usage_error("attachment", "bad attachment ID '%s': expected a number from "
 				       "'confidant journal HANDLE'", argv[optind]);
+	if (out && strcmp(out, "-") == 0)
+		out = NULL;
+	/* Created as the caller, before root becomes the home's owner. */
+	if (out && (s = opfile_create(ctx, out, force, &of)) != CF_OK)
+		return cmd_fail(ctx, s);
+	if ((ret = cmd_setup(ctx, "attachment", &of)) != EX_OK)
+		goto out;
 	s = audit_attachment(ctx, id);
 	if (s == CF_OK)
 		s = store_prepare(ctx, "SELECT a.idx, e.content FROM attachments a JOIN entries e ON e.id = a.entry_id "
@@ -93,22 +104,17 @@ int cmd_attachment(struct ctx *ctx, int argc, char **argv)
 		ret = cmd_fail(ctx, s);
 		goto out;
 	}
-	fd = out ? cmd_open_output(ctx, "attachment", out, 0600) : STDOUT_FILENO;
-	if (fd < 0) {
-		ret = EX_CANTCREAT;
-		goto out;
-	}
-	if (fd_write_all(fd, f.atts[idx].data, f.atts[idx].size) < 0 ||
-	    (out && (fsync(fd) < 0 || close(fd) < 0))) {
+	if (fd_write_all(out ? of.fd : STDOUT_FILENO, f.atts[idx].data, f.atts[idx].size) < 0) {
 		fprintf(stderr, "confidant: cannot write '%s': %s\n", out ? out : "standard output",
 			strerror(errno));
 		ret = EX_IOERR;
+	} else if (out && (s = opfile_finish(ctx, &of)) != CF_OK) {
+		ret = cmd_fail(ctx, s);
 	}
-	if (out)
-		fd = -1;
 out:
-	if (out && fd >= 0)
-		close(fd);
+	if (ret != EX_OK)
+		opfile_discard(&of);
+	opfile_release(&of);
 	facts_release(&f);
 	buf_wipe(&plain);
 	sqlite3_finalize(st);

@@ -60,11 +60,29 @@ static int verify(struct ctx *ctx, int json)
 		printf("{\"ok\":%s,\"rows\":%lld,\"broken_at\":%lld,\"why\":", v.broken_at ? "false" : "true",
 		       (long long)v.rows, (long long)v.broken_at);
 		json_str(stdout, v.why);
-		printf(",\"head\":\"%s\"}\n", v.head);
-	} else if (v.broken_at)
+		printf(",\"head\":\"%s\"", v.head);
+		if (v.file_rows >= 0)
+			printf(",\"head_file_rows\":%lld,\"head_file\":\"%s\"}\n", v.file_rows, v.file_head);
+		else
+			printf(",\"head_file_rows\":null,\"head_file\":null}\n");
+	} else if (v.broken_at) {
 		printf("audit trail BROKEN at row %lld: %s\n", (long long)v.broken_at, v.why);
-	else
+	} else {
 		printf("audit trail intact: %lld rows, head %s\n", (long long)v.rows, v.head);
+		if (v.file_rows < 0)
+			printf("audit.head: none yet (written with the next change)\n");
+		else if (v.file_rows == v.rows)
+			printf("audit.head: agrees (%lld rows)\n", v.file_rows);
+		else
+			printf("audit.head: %lld rows, %lld behind (a change whose note was cut short; "
+			       "it catches up with the next)\n", v.file_rows, (long long)v.rows - v.file_rows);
+	}
+	if (v.broken_at && v.head_fault) {
+		fprintf(stderr, "confidant: the audit trail does not reach as far as audit.head says "
+			"(%s); keep a copy of the database and audit.head, and restore the database "
+			"from a backup\n", v.why);
+		return EX_DATAERR;
+	}
 	if (v.broken_at) {
 		fprintf(stderr, "confidant: the audit trail has been tampered with at row %lld (%s); "
 			"keep a copy of the database for investigation\n", (long long)v.broken_at, v.why);

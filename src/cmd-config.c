@@ -37,7 +37,7 @@ int cmd_config(struct ctx *ctx, int argc, char **argv)
 	/* The change and its audit row stand or fall together. */
 	st = config_check(ctx, argv[1], argv[2]);
 	if (st == CF_OK)
-		st = home_open_db(ctx, 1);
+		st = home_open_db(ctx, STORE_RW);
 	if (st == CF_OK)
 		st = store_begin(ctx);
 	if (st == CF_OK) {

@@ -14,6 +14,7 @@
 
 #include "audit.h"
 #include "commands.h"
+#include "opfile.h"
 #include "compose.h"
 #include "crypto.h"
 #include "json.h"
@@ -188,30 +189,46 @@ int cmd_export(struct ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *out = NULL;
-	int ch, fd;
+	struct opfile of = OPFILE_INIT;
+	enum cf_status s;
+	int ch, force = 0, ret;
 
 	while ((ch = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'o': out = optarg; break;
+		case 'f': force = 1; break;
 		default: return cmd_usage_error("export", "unknown option");
 		}
 	}
 	if (optind + 1 != argc)
 		return cmd_usage_error("export", "give exactly one client HANDLE");
-	if (out) {
-		/* Clinical records in the clear: private to whoever runs this. */
-		fd = cmd_open_output(ctx, "export", out, 0600);
-		if (fd < 0)
-			return EX_CANTCREAT;
-		if (dup2(fd, STDOUT_FILENO) < 0) {
-			fprintf(stderr, "confidant: cannot write to '%s': %s\n", out, strerror(errno));
-			close(fd);
-			return EX_CANTCREAT;
-		}
-		close(fd);
+	if (out && strcmp(out, "-") == 0)
+		out = NULL;
+	/* Clinical records in the clear: a new file, private to whoever runs
+	 * this (root stays its owner), created before root becomes the
+	 * home's owner. */
+	if (out && (s = opfile_create(ctx, out, force, &of)) != CF_OK)
+		return cmd_fail(ctx, s);
+	if (out && dup2(of.fd, STDOUT_FILENO) < 0) {
+		fprintf(stderr, "confidant: cannot write to '%s': %s\n", out, strerror(errno));
+		opfile_discard(&of);
+		return EX_CANTCREAT;
 	}
-	return show_journal(ctx, argv[optind], SHOW_EXPORT);
+	ret = cmd_setup(ctx, "export", &of);
+	if (ret == EX_OK)
+		ret = show_journal(ctx, argv[optind], SHOW_EXPORT);
+	if (out && ret == EX_OK && fflush(stdout) != 0) {
+		fprintf(stderr, "confidant: cannot write to '%s': %s\n", out, strerror(errno));
+		ret = EX_IOERR;
+	}
+	if (out && ret == EX_OK && (s = opfile_finish(ctx, &of)) != CF_OK)
+		ret = cmd_fail(ctx, s);
+	if (ret != EX_OK)
+		opfile_discard(&of);
+	opfile_release(&of);
+	return ret;
 }

@@ -10,42 +10,53 @@
 #include "commands.h"
 #include "config.h"
 #include "crypto.h"
+#include "opfile.h"
 #include "util.h"
 
 int cmd_key(struct ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *out = NULL;
+	struct opfile of = OPFILE_INIT;
 	struct buf key = BUF_INIT;
 	enum cf_status s;
-	int ch, fd = STDOUT_FILENO, ret = EX_OK;
+	int ch, force = 0, ret;
 
 	while ((ch = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'o': out = optarg; break;
+		case 'f': force = 1; break;
 		default: return cmd_usage_error("key", "unknown option");
 		}
 	}
 	if (optind != argc)
 		return cmd_usage_error("key", "unexpected argument '%s'", argv[optind]);
+	if (out && strcmp(out, "-") == 0)
+		out = NULL;
+	/* Created as the caller, before root becomes the home's owner. */
+	if (out && (s = opfile_create(ctx, out, force, &of)) != CF_OK)
+		return cmd_fail(ctx, s);
+	if ((ret = cmd_setup(ctx, "key", &of)) != EX_OK)
+		goto done;
 	s = crypto_export_public(ctx, ctx->crypto, config_get(ctx->cfg, "practice_key"), &key);
 	if (s != CF_OK) {
 		ret = cmd_fail(ctx, s);
 		goto done;
 	}
-	/* A public key: readable by whoever the admin hands the file to. */
-	if (out && (fd = cmd_open_output(ctx, "key", out, 0644)) < 0) {
-		ret = EX_CANTCREAT;
-		goto done;
-	}
-	if (fd_write_all(fd, key.data, key.len) < 0 || (out && close(fd) < 0)) {
+	if (fd_write_all(out ? of.fd : STDOUT_FILENO, key.data, key.len) < 0) {
 		fprintf(stderr, "confidant: cannot write the key: %s\n", strerror(errno));
 		ret = EX_IOERR;
+	} else if (out && (s = opfile_finish(ctx, &of)) != CF_OK) {
+		ret = cmd_fail(ctx, s);
 	}
 done:
+	if (ret != EX_OK)
+		opfile_discard(&of);
+	opfile_release(&of);
 	buf_release(&key);
 	return ret;
 }

@@ -13,6 +13,7 @@
 
 #include "calendar.h"
 #include "home.h"
+#include "opfile.h"
 #include "schedule.h"
 #include "util.h"
 #include "json.h"
@@ -111,17 +112,19 @@ static int people_add(struct ctx *ctx, int is_client, int set, int argc, char **
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *name = is_client ? "client" : "therapist";
-	struct registration r = { NULL, NULL, NULL, NULL, NULL };
+	struct registration r = { NULL, NULL, NULL, NULL, NULL, NULL };
 	struct schedule_opts so = { NULL, NULL, NULL, NULL };
+	struct opfile kf = OPFILE_INIT;
+	struct buf key = BUF_INIT;
 	char fpr[FPR_MAX];
-	enum cf_status st;
-	int ch;
+	enum cf_status st = CF_OK;
+	int ch, ret;
 
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'e': r.email = optarg; break;
-		case 'k': r.key_file = optarg; break;
+		case 'k': r.key_name = optarg; break;
 		case 't':
 			if (!is_client)
 				return cmd_usage_error(name, "--therapist is for clients");
@@ -145,14 +148,23 @@ static int people_add(struct ctx *ctx, int is_client, int set, int argc, char **
 		return cmd_usage_error(name, "%s takes exactly one HANDLE", set ? "set" : "add");
 	if (check_schedule_opts(name, &so))
 		return 64;
-	if (set && (r.email || r.key_file || r.therapist))
+	if (set && (r.email || r.key_name || r.therapist))
 		return cmd_usage_error(name, "set changes --timezone, --commitment%s; to change a key or "
 				       "address, register anew", is_client ? "" : ", --hours, --day-length");
 	r.handle = argv[optind];
-	if (!set && (r.email == NULL || r.key_file == NULL || (is_client && r.therapist == NULL)))
+	if (!set && (r.email == NULL || r.key_name == NULL || (is_client && r.therapist == NULL)))
 		return cmd_usage_error(name, is_client ? "add needs --email, --key and --therapist"
 					   : "add needs --email and --key");
-	st = home_open_db(ctx, 1);
+	/* The key file is the operator's: opened as the caller, before root
+	 * becomes the home's owner, and read whole before anything else. */
+	if (r.key_name && (st = opfile_open(ctx, "key", r.key_name, &kf)) != CF_OK)
+		return cmd_fail(ctx, st);
+	if ((ret = cmd_setup(ctx, name, NULL)) != EX_OK)
+		goto out;
+	if (r.key_name && (st = opfile_read(ctx, &kf, 4 << 20, "4 MiB", &key)) == CF_OK)
+		r.key = &key;
+	if (st == CF_OK)
+		st = home_open_db(ctx, STORE_RW);
 	if (st == CF_OK && !set)
 		st = home_open_crypto(ctx, 1);
 	if (st == CF_OK && !set) {
@@ -163,13 +175,17 @@ static int people_add(struct ctx *ctx, int is_client, int set, int argc, char **
 	}
 	if (st == CF_OK)
 		st = apply_schedule_opts(ctx, is_client, argv[optind], &so);
-	if (st != CF_OK)
-		return cmd_fail(ctx, st);
-	if (set)
+	if (st != CF_OK) {
+		ret = cmd_fail(ctx, st);
+	} else if (set) {
 		printf("%s %s updated\n", name, argv[optind]);
-	else
+	} else {
 		printf("%s %s pinned to key %s\n", name, r.handle, fpr);
-	return EX_OK;
+	}
+out:
+	opfile_release(&kf);
+	buf_release(&key);
+	return ret;
 }
 
 static int therapist_holiday(struct ctx *ctx, int argc, char **argv)
@@ -189,7 +205,7 @@ static int therapist_holiday(struct ctx *ctx, int argc, char **argv)
 		}
 	}
 	free(probe);
-	s = home_open_db(ctx, 1);
+	s = home_open_db(ctx, STORE_RW);
 	if (s == CF_OK) {
 		s = store_therapist_by_handle(ctx, argv[1], &t);
 		if (s == CF_ERR_NOTFOUND)
@@ -240,7 +256,7 @@ static int therapist_away(struct ctx *ctx, int argc, char **argv)
 	}
 	if (optind + 1 != argc || from == NULL || until == NULL)
 		return cmd_usage_error("therapist", "away takes a HANDLE, --from TIME and --until TIME");
-	s = home_open_db(ctx, 1);
+	s = home_open_db(ctx, STORE_RW);
 	if (s == CF_OK) {
 		s = store_therapist_by_handle(ctx, argv[optind], &t);
 		if (s == CF_ERR_NOTFOUND)
@@ -325,7 +341,7 @@ static int people_list(struct ctx *ctx, int is_client, const char *handle, int j
 	enum cf_status s;
 	int rc, n = 0;
 
-	s = home_open_db(ctx, 0);
+	s = home_open_db(ctx, STORE_RO);
 	if (s == CF_OK)
 		s = store_prepare(ctx, sql, &st);
 	if (s != CF_OK)
@@ -353,7 +369,7 @@ static int people_list(struct ctx *ctx, int is_client, const char *handle, int j
 int people_command(struct ctx *ctx, int is_client, int argc, char **argv)
 {
 	const char *name = is_client ? "client" : "therapist";
-	int json = 0;
+	int json = 0, ret;
 
 	if (argc < 2)
 		return cmd_usage_error(name, "give a subcommand: add, set, list or show%s",
@@ -362,6 +378,9 @@ int people_command(struct ctx *ctx, int is_client, int argc, char **argv)
 		return people_add(ctx, is_client, 0, argc - 1, argv + 1);
 	if (strcmp(argv[1], "set") == 0)
 		return people_add(ctx, is_client, 1, argc - 1, argv + 1);
+	/* add opens its key file first; the rest need the home at once. */
+	if ((ret = cmd_setup(ctx, name, NULL)) != EX_OK)
+		return ret;
 	if (!is_client && strcmp(argv[1], "holiday") == 0)
 		return therapist_holiday(ctx, argc - 1, argv + 1);
 	if (!is_client && strcmp(argv[1], "away") == 0)

@@ -67,7 +67,7 @@ static int q_list(struct ctx *ctx, int all, int json)
 	enum cf_status s;
 	int rc, n = 0;
 
-	s = home_open_db(ctx, 0);
+	s = home_open_db(ctx, STORE_RO);
 	if (s == CF_OK)
 		s = store_prepare(ctx, QCOLS "WHERE ?1 OR state = 'held' ORDER BY id", &st);
 	if (s != CF_OK)
@@ -123,7 +123,7 @@ static int q_show(struct ctx *ctx, long long id, int json)
 	enum cf_status s;
 	int ret = EX_OK;
 
-	s = home_open_db(ctx, 1);
+	s = home_open_db(ctx, STORE_RW);
 	if (s == CF_OK) {
 		char detail[48];
 		snprintf(detail, sizeof detail, "show %lld", id);
@@ -186,7 +186,7 @@ static int q_release(struct ctx *ctx, long long id, const char *handle)
 	int dup = 0, ret = EX_OK;
 
 	memset(&f, 0, sizeof f);
-	s = home_open_db(ctx, 1);
+	s = home_open_db(ctx, STORE_RW);
 	if (s == CF_OK) {
 		s = store_client_by_handle(ctx, handle, &client);
 		if (s == CF_ERR_NOTFOUND)
@@ -246,7 +246,7 @@ static int q_drop(struct ctx *ctx, long long id)
 	sqlite3_stmt *st = NULL;
 	enum cf_status s;
 
-	s = home_open_db(ctx, 1);
+	s = home_open_db(ctx, STORE_RW);
 	if (s == CF_OK)
 		s = fetch(ctx, id, &st, NULL);
 	if (s == CF_OK && strcmp((const char *)sqlite3_column_text(st, 6), "held") != 0)

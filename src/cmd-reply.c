@@ -21,6 +21,7 @@
 #include "home.h"
 #include "ingest.h"
 #include "log.h"
+#include "opfile.h"
 #include "outbox.h"
 #include "record.h"
 #include "relay.h"
@@ -87,18 +88,19 @@ static enum cf_status read_body(struct ctx *ctx, struct buf *body)
 	return st;
 }
 
-static enum cf_status load_attachment(struct ctx *ctx, const char *path, struct attachment *a)
+/* One --attach file, opened before the setup as the caller. */
+static enum cf_status load_attachment(struct ctx *ctx, struct opfile *of, struct attachment *a)
 {
 	struct buf data = BUF_INIT;
 	unsigned char h[32];
+	const char *path = of->path;
 	const char *base = strrchr(path, '/');
-	enum cf_status st = file_read_all(path, (size_t)config_get_u64(ctx->cfg, "max_message_size"), &data);
+	enum cf_status st = opfile_read(ctx, of, (size_t)config_get_u64(ctx->cfg, "max_message_size"),
+					"max_message_size", &data);
 
 	if (st != CF_OK) {
 		buf_release(&data);
-		return ctx_error(ctx, st == CF_ERR_NOTFOUND ? CF_ERR_NOTFOUND : CF_ERR_DATA,
-				 "cannot attach '%s': %s", path, st == CF_ERR_NOTFOUND ? "no such file"
-				 : st == CF_ERR_DATA ? "larger than max_message_size" : strerror(errno));
+		return st;
 	}
 	memset(a, 0, sizeof *a);
 	a->filename = str_sanitize(base ? base + 1 : path);
@@ -159,6 +161,7 @@ int cmd_reply(struct ctx *ctx, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *to = NULL, *subject = NULL, *attach[MAX_ATTACH];
+	struct opfile af[MAX_ATTACH];
 	struct person client, therapist;
 	struct entry_info target;
 	struct prepared out;
@@ -187,6 +190,15 @@ int cmd_reply(struct ctx *ctx, int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return cmd_usage_error("reply", "give exactly one client HANDLE");
+	/* The files to attach are opened as the caller, before root becomes
+	 * the home's owner: never a link into the home, never a FIFO. */
+	for (int i = 0; i < natt; i++)
+		af[i] = (struct opfile)OPFILE_INIT;
+	for (int i = 0; i < natt; i++)
+		if ((st = opfile_open(ctx, "attachment", attach[i], &af[i])) != CF_OK)
+			goto fail;
+	if ((ret = cmd_setup(ctx, "reply", NULL)) != EX_OK)
+		goto out;
 	if (to && *to == '<') {
 		static char bare[1000];
 		snprintf(bare, sizeof bare, "%s", to + 1);
@@ -205,7 +217,7 @@ int cmd_reply(struct ctx *ctx, int argc, char **argv)
 	/* Attachments first: a missing file should not cost the typed text. */
 	f.atts = calloc((size_t)natt + 1, sizeof *f.atts);
 	for (int i = 0; f.atts && i < natt && st == CF_OK; i++, f.natts++)
-		st = load_attachment(ctx, attach[i], &f.atts[i]);
+		st = load_attachment(ctx, &af[i], &f.atts[i]);
 	if (st == CF_OK)
 		st = read_body(ctx, &body);
 	if (st != CF_OK)
@@ -273,6 +285,8 @@ int cmd_reply(struct ctx *ctx, int argc, char **argv)
 fail:
 	ret = cmd_fail(ctx, st);
 out:
+	for (int i = 0; i < natt; i++)
+		opfile_release(&af[i]);
 	prepared_release(&out);
 	facts_release(&f);
 	buf_wipe(&body);

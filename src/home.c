@@ -178,10 +178,9 @@ static void empty_dir(const char *path)
 }
 
 enum cf_status home_create(struct ctx *ctx, const char *address, const char *name,
-			   const char *key_file, char *fpr_out, size_t fpr_len)
+			   const struct buf *key, char *fpr_out, size_t fpr_len)
 {
 	char path[4096], fpr[FPR_MAX] = "";
-	struct buf key = BUF_INIT;
 	struct stat sb;
 	enum cf_status st;
 	int created = 0, existed = 0;
@@ -211,16 +210,6 @@ enum cf_status home_create(struct ctx *ctx, const char *address, const char *nam
 		goto out;
 	}
 	created = 1;
-	if (key_file) {
-		st = file_read_all(key_file, 1 << 20, &key);
-		if (st != CF_OK) {
-			st = ctx_error(ctx, st == CF_ERR_NOTFOUND ? CF_ERR_NOTFOUND : CF_ERR_DATA,
-				       "cannot read key '%s': %s", key_file,
-				       st == CF_ERR_NOTFOUND ? "no such file" :
-				       st == CF_ERR_DATA ? "larger than 1 MiB" : strerror(errno));
-			goto out;
-		}
-	}
 	if ((st = make_dir(ctx, "gnupg")) != CF_OK || (st = make_dir(ctx, "spool")) != CF_OK ||
 	    (st = make_dir(ctx, "spool/tmp")) != CF_OK || (st = make_dir(ctx, "spool/new")) != CF_OK ||
 	    (st = make_dir(ctx, "tmp")) != CF_OK)
@@ -228,8 +217,8 @@ enum cf_status home_create(struct ctx *ctx, const char *address, const char *nam
 	st = home_open_crypto(ctx, 0);
 	if (st != CF_OK)
 		goto out;
-	if (key_file)
-		st = crypto_import_secret(ctx, ctx->crypto, &key, fpr);
+	if (key)
+		st = crypto_import_secret(ctx, ctx->crypto, key, fpr);
 	else {
 		struct buf uid = BUF_INIT;
 		buf_printf(&uid, "%s <%s>", name && *name ? name : "Confidant practice", address);
@@ -243,7 +232,7 @@ enum cf_status home_create(struct ctx *ctx, const char *address, const char *nam
 		goto out;
 	st = home_load_config(ctx);
 	if (st == CF_OK)
-		st = home_open_db(ctx, 1);
+		st = home_open_db(ctx, STORE_CREATE);
 	if (st == CF_OK)
 		snprintf(fpr_out, fpr_len, "%s", fpr);
 out:
@@ -267,7 +256,6 @@ out:
 		else
 			dir_remove_tree(ctx->home);
 	}
-	buf_release(&key);
 	umask(old_umask);
 	return st;
 }
@@ -298,7 +286,7 @@ static enum cf_status check_private(struct ctx *ctx, const char *sub, int must_e
 enum cf_status home_check(struct ctx *ctx)
 {
 	static const char *const private[] = { "confidant.db", "confidant.db-wal", "confidant.db-shm",
-					       "gnupg", "spool", "tmp", NULL };
+					       "audit.head", "gnupg", "spool", "tmp", NULL };
 	struct stat sb;
 	enum cf_status st;
 
@@ -327,21 +315,18 @@ enum cf_status home_load_config(struct ctx *ctx)
 	return config_load(ctx, home_path(ctx, "confidant.conf", path, sizeof path), &ctx->cfg);
 }
 
-enum cf_status home_open_db(struct ctx *ctx, int readwrite)
+enum cf_status home_open_db(struct ctx *ctx, enum store_mode mode)
 {
 	char path[4096];
-	struct stat sb;
 
 	if (ctx->db)
 		return CF_OK;
 	home_path(ctx, "confidant.db", path, sizeof path);
-	if (!readwrite && stat(path, &sb) < 0)
-		return ctx_error(ctx, CF_ERR_CONFIG, "cannot open database '%s': %s", path, strerror(errno));
 	/* SQLite opens an unwritable database read-only without a word and
 	 * makes its -wal and -shm as unwritable: name the file, or "attempt to
 	 * write a readonly database" stays a riddle once confidant.db alone is
 	 * fixed. */
-	if (readwrite) {
+	if (mode == STORE_RW) {
 		static const char *const sfx[] = { "", "-wal", "-shm" };
 		for (size_t i = 0; i < sizeof sfx / sizeof *sfx; i++) {
 			char p[sizeof path + 8];
@@ -351,7 +336,7 @@ enum cf_status home_open_db(struct ctx *ctx, int readwrite)
 						 "(%s): run 'chmod 600 %s'", p, strerror(errno), p);
 		}
 	}
-	return store_open(ctx, path, readwrite);
+	return store_open(ctx, path, mode);
 }
 
 enum cf_status home_open_crypto(struct ctx *ctx, int interactive)

@@ -9,11 +9,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -23,6 +25,7 @@
 #include "crypto.h"
 #include "home.h"
 #include "log.h"
+#include "opfile.h"
 #include "seal.h"
 #include "store.h"
 #include "util.h"
@@ -36,15 +39,15 @@ const struct command commands[] = {
 	{ "config", cmd_config, NEED_HOME | NEED_CONFIG,
 	  "[--list] | NAME [VALUE]",
 	  "print or change a setting" },
-	{ "key", cmd_key, NEED_HOME | NEED_CONFIG | NEED_CRYPTO_MDA,
+	{ "key", cmd_key, NEED_HOME | NEED_CONFIG | NEED_CRYPTO_MDA | SETUP_LATE,
 	  "[-o FILE]",
 	  "print the practice's public key, for clients and therapists" },
-	{ "therapist", cmd_therapist, NEED_HOME | NEED_CONFIG,
+	{ "therapist", cmd_therapist, NEED_HOME | NEED_CONFIG | SETUP_LATE,
 	  "add HANDLE --email ADDR --key FILE [--timezone TZ] [--hours SPEC] [--day-length H] "
 	  "[--commitment SPEC] | set HANDLE [same options] | holiday HANDLE DATE... | "
 	  "away HANDLE --from TIME --until TIME [--cover HANDLE] | list [--json] | show HANDLE [--json]",
 	  "register therapists, their hours, holidays and absences" },
-	{ "client", cmd_client, NEED_HOME | NEED_CONFIG,
+	{ "client", cmd_client, NEED_HOME | NEED_CONFIG | SETUP_LATE,
 	  "add HANDLE --email ADDR --key FILE --therapist HANDLE [--commitment SPEC] [--timezone TZ] | "
 	  "set HANDLE [--commitment SPEC] [--timezone TZ] | list [--json] | show HANDLE [--json]",
 	  "register and list clients" },
@@ -54,16 +57,16 @@ const struct command commands[] = {
 	{ "journal", cmd_journal, NEED_HOME | NEED_CONFIG | NEED_DB_RW | NEED_CRYPTO,
 	  "HANDLE [--json]",
 	  "show a client's journal, by thread, oldest first" },
-	{ "export", cmd_export, NEED_HOME | NEED_CONFIG | NEED_DB_RW | NEED_CRYPTO,
+	{ "export", cmd_export, NEED_HOME | NEED_CONFIG | NEED_DB_RW | NEED_CRYPTO | SETUP_LATE,
 	  "HANDLE [-o FILE]",
 	  "a client's whole journal with attachments, as JSON (a records request)" },
-	{ "attachment", cmd_attachment, NEED_HOME | NEED_CONFIG | NEED_DB_RW | NEED_CRYPTO,
+	{ "attachment", cmd_attachment, NEED_HOME | NEED_CONFIG | NEED_DB_RW | NEED_CRYPTO | SETUP_LATE,
 	  "ID [-o FILE]",
 	  "write one attachment's bytes" },
 	{ "quarantine", cmd_quarantine, NEED_HOME | NEED_CONFIG,
 	  "list [--all] [--json] | show ID [--json] | release ID --client HANDLE | drop ID",
 	  "inspect and act on quarantined mail" },
-	{ "reply", cmd_reply, NEED_HOME | NEED_CONFIG | NEED_DB_RW | NEED_CRYPTO,
+	{ "reply", cmd_reply, NEED_HOME | NEED_CONFIG | NEED_DB_RW | NEED_CRYPTO | SETUP_LATE,
 	  "HANDLE [--to MESSAGE-ID] [--subject S] [--attach FILE]...",
 	  "answer a client: the text from stdin or $VISUAL/$EDITOR, stored and sent encrypted" },
 	{ "outbox", cmd_outbox, NEED_HOME | NEED_CONFIG | NEED_DB_RO,
@@ -105,20 +108,6 @@ int cmd_fail(struct ctx *ctx, enum cf_status st)
 {
 	fprintf(stderr, "confidant: %s\n", ctx->errmsg[0] ? ctx->errmsg : cf_status_to_string(st));
 	return cf_status_to_exit(st);
-}
-
-int cmd_open_output(const struct ctx *ctx, const char *name, const char *path, mode_t mode)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-
-	if (fd < 0)
-		fprintf(stderr, "confidant: cannot create '%s': %s%s%s%s\n", path, strerror(errno),
-			ctx->was_root ? " (root runs this as the practice home's owner; write to "
-			"standard output instead: confidant " : "", ctx->was_root ? name : "",
-			ctx->was_root ? " ... > FILE)" : "");
-	else
-		fchmod(fd, mode);  /* whatever the umask: mode says who may read it */
-	return fd;
 }
 
 int cmd_usage_error(const char *name, const char *fmt, ...)
@@ -198,9 +187,9 @@ static int refuse_root(const char *name)
 	return EX_TEMPFAIL;
 }
 
-static enum cf_status setup(struct ctx *ctx, const struct command *c, const char *home_opt)
+/* Before any command: the clock, and where the home is. */
+static enum cf_status setup_early(struct ctx *ctx, const struct command *c, const char *home_opt)
 {
-	enum cf_status st = CF_OK;
 	const char *now = getenv("CONFIDANT_NOW");
 
 	ctx->now = time(NULL);
@@ -208,8 +197,16 @@ static enum cf_status setup(struct ctx *ctx, const struct command *c, const char
 		return ctx_error(ctx, CF_ERR_USAGE, "CONFIDANT_NOW '%s' is not an ISO 8601 instant "
 				 "(like 2026-03-02T15:00:00Z)", now);
 	if (c->needs & NEED_HOME)
-		st = home_resolve(ctx, home_opt);
-	if (st == CF_OK && (c->needs & NEED_CONFIG))
+		return home_resolve(ctx, home_opt);
+	return CF_OK;
+}
+
+/* The rest the table asks for; root becomes the home's owner here. */
+static enum cf_status setup_home(struct ctx *ctx, const struct command *c)
+{
+	enum cf_status st = CF_OK;
+
+	if (c->needs & NEED_CONFIG)
 		st = home_check(ctx);
 	if (st == CF_OK && (c->needs & NEED_CONFIG))
 		st = home_load_config(ctx);
@@ -217,8 +214,68 @@ static enum cf_status setup(struct ctx *ctx, const struct command *c, const char
 	if (st == CF_OK && (c->needs & (NEED_CRYPTO | NEED_CRYPTO_MDA)))
 		st = home_open_crypto(ctx, (c->needs & NEED_CRYPTO) != 0);
 	if (st == CF_OK && (c->needs & (NEED_DB_RO | NEED_DB_RW)))
-		st = home_open_db(ctx, (c->needs & NEED_DB_RW) != 0);
+		st = home_open_db(ctx, (c->needs & NEED_DB_RW) != 0 ? STORE_RW : STORE_RO);
 	return st;
+}
+
+/* Says why setup failed; the exit code. */
+static int setup_failed(struct ctx *ctx, const struct command *c, enum cf_status st)
+{
+	/* The MDA's message stays with the MTA whatever is wrong with the home. */
+	if (st != CF_ERR_USAGE && (c->needs & NOT_ROOT))
+		st = CF_ERR_TEMP;
+	/* ...and the admin finds why in the mail log, as for any other
+	 * temporary failure (a Sieve pipe shows nothing of our stderr). */
+	if (st == CF_ERR_TEMP && (c->needs & NOT_ROOT)) {
+		log_open_syslog();
+		log_error("temporary failure: %s", ctx->errmsg);
+	}
+	return cmd_fail(ctx, st);
+}
+
+/*
+ * Root about to become the practice user keeps a parent that owns
+ * nothing but the operator's new output file: when the command fails,
+ * the parent removes the file, which the practice user may have no right
+ * to do in a directory of root's.  The parent parses nothing and only
+ * waits, so root's power is never near the home's contents.
+ */
+static void keep_root_to_clean_up(struct opfile *out)
+{
+	struct sigaction ign, old_int, old_quit, old_hup;
+	int status;
+	pid_t pid;
+
+	if (out == NULL || !out->created || geteuid() != 0)
+		return;
+	fflush(NULL);
+	pid = fork();
+	if (pid <= 0)
+		return;   /* the child goes on; without a fork, so does root */
+	memset(&ign, 0, sizeof ign);
+	ign.sa_handler = SIG_IGN;
+	sigaction(SIGINT, &ign, &old_int);
+	sigaction(SIGQUIT, &ign, &old_quit);
+	sigaction(SIGHUP, &ign, &old_hup);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != EX_OK)
+		opfile_discard(out);
+	if (WIFSIGNALED(status)) {
+		signal(WTERMSIG(status), SIG_DFL);
+		raise(WTERMSIG(status));
+	}
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : EX_SOFTWARE);
+}
+
+int cmd_setup(struct ctx *ctx, const char *name, struct opfile *out)
+{
+	const struct command *c = find_command(name);
+	enum cf_status st;
+
+	keep_root_to_clean_up(out);
+	st = setup_home(ctx, c);
+	return st == CF_OK ? EX_OK : setup_failed(ctx, c, st);
 }
 
 static void teardown(struct ctx *ctx)
@@ -272,18 +329,11 @@ int main(int argc, char **argv)
 	umask(077);
 	if ((c->needs & NOT_ROOT) && (getuid() == 0 || geteuid() == 0))
 		return refuse_root(c->name);
-	st = setup(&ctx, c, home_opt);
-	/* The MDA's message stays with the MTA whatever is wrong with the home. */
-	if (st != CF_OK && st != CF_ERR_USAGE && (c->needs & NOT_ROOT))
-		st = CF_ERR_TEMP;
-	/* ...and the admin finds why in the mail log, as for any other
-	 * temporary failure (a Sieve pipe shows nothing of our stderr). */
-	if (st == CF_ERR_TEMP && (c->needs & NOT_ROOT)) {
-		log_open_syslog();
-		log_error("temporary failure: %s", ctx.errmsg);
-	}
+	st = setup_early(&ctx, c, home_opt);
+	if (st == CF_OK && !(c->needs & SETUP_LATE))
+		st = setup_home(&ctx, c);
 	if (st != CF_OK) {
-		rc = cmd_fail(&ctx, st);
+		rc = setup_failed(&ctx, c, st);
 		teardown(&ctx);
 		return rc;
 	}

@@ -61,7 +61,6 @@ enum cf_status registry_add(struct ctx *ctx, int is_client, const struct registr
 			    char fpr[FPR_MAX])
 {
 	const char *what = is_client ? "client" : "therapist";
-	struct buf key = BUF_INIT;
 	struct key_info ki = { "", NULL, NULL };
 	struct person existing, therapist;
 	enum cf_status st;
@@ -96,14 +95,6 @@ enum cf_status registry_add(struct ctx *ctx, int is_client, const struct registr
 		if (st != CF_OK)
 			goto out;
 	}
-	st = file_read_all(r->key_file, 4 << 20, &key);
-	if (st != CF_OK) {
-		st = ctx_error(ctx, st == CF_ERR_NOTFOUND ? CF_ERR_NOTFOUND : CF_ERR_DATA,
-			       "cannot read key '%s': %s", r->key_file,
-			       st == CF_ERR_NOTFOUND ? "no such file" :
-			       st == CF_ERR_DATA ? "larger than 4 MiB" : strerror(errno));
-		goto out;
-	}
 	/* One registration at a time: two gpg imports into the practice keyring
 	 * at once can lose one of the keys (seen with GnuPG 2.2 when 200
 	 * therapists were registered two at a time), leaving a pinned person
@@ -115,14 +106,14 @@ enum cf_status registry_add(struct ctx *ctx, int is_client, const struct registr
 		goto out;
 	}
 	snprintf(scratch, sizeof scratch, "%s/tmp/keycheck.%ld", ctx->home, (long)getpid());
-	st = crypto_import_public(ctx, ctx->crypto, scratch, &key, &ki);
+	st = crypto_import_public(ctx, ctx->crypto, scratch, r->key, &ki);
 	/* The scratch keyring is throwaway, whatever the outcome. */
 	dir_remove_tree(scratch);
 	if (st != CF_OK) {
 		char why[sizeof ctx->errmsg];
 		snprintf(why, sizeof why, "%s", ctx->errmsg);
 		st = ctx_error(ctx, st, "cannot register %s '%s' with key '%s': %s", what, r->handle,
-			       r->key_file, why);
+			       r->key_name, why);
 		goto out;
 	}
 	st = store_key_in_use(ctx, ki.fpr, &in_use);
@@ -134,8 +125,8 @@ enum cf_status registry_add(struct ctx *ctx, int is_client, const struct registr
 		goto out;
 	st = store_begin(ctx);
 	if (st == CF_OK)
-		st = insert_person(ctx, is_client, &(struct registration){ r->handle, email, r->key_file,
-				   r->therapist, r->timezone }, ki.fpr, therapist.id);
+		st = insert_person(ctx, is_client, &(struct registration){ r->handle, email, r->key_name,
+				   r->key, r->therapist, r->timezone }, ki.fpr, therapist.id);
 	if (st == CF_OK)
 		st = store_pin_subkeys(ctx, ki.fpr, ki.subkeys);
 	if (st == CF_OK) {
@@ -154,6 +145,5 @@ out:
 		close(lockfd);
 	free(email);
 	key_info_release(&ki);
-	buf_release(&key);
 	return st;
 }

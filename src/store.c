@@ -8,10 +8,15 @@
  * all OpenPGP work is done) so that parallel deliveries wait milliseconds,
  * not seconds, for each other.
  */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "config.h"
@@ -181,13 +186,38 @@ static enum cf_status exec(struct ctx *ctx, const char *sql, const char *what)
 	return rc == SQLITE_OK ? CF_OK : store_error(ctx, rc, what);
 }
 
-enum cf_status store_open(struct ctx *ctx, const char *path, int readwrite)
+/*
+ * A database that is not there, or not ours, where confidant.conf says a
+ * practice exists, is a lost or damaged one (a restore that did not
+ * finish, a copy over a full disk, a slip of the shell): making a fresh
+ * one would quietly forget every client and start the audit trail anew.
+ * Only init creates.
+ */
+static enum cf_status not_ours(struct ctx *ctx, const char *path, const char *what)
 {
-	int flags = readwrite ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY;
+	return ctx_error(ctx, CF_ERR_CONFIG, "database '%s' %s, but the practice exists "
+			 "(confidant.conf): restore confidant.db from a backup; Confidant creates "
+			 "a database only in 'confidant init'", path, what);
+}
+
+enum cf_status store_open(struct ctx *ctx, const char *path, enum store_mode mode)
+{
+	int readwrite = mode != STORE_RO;
+	int flags = readwrite ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
 	int rc, version = 0;
 	sqlite3_stmt *st = NULL;
+	struct stat sb;
 	enum cf_status s;
 
+	if (mode == STORE_CREATE) {
+		flags |= SQLITE_OPEN_CREATE;
+	} else if (stat(path, &sb) < 0) {
+		if (errno == ENOENT)
+			return not_ours(ctx, path, "is missing");
+		return ctx_error(ctx, CF_ERR_TEMP, "cannot open database '%s': %s", path, strerror(errno));
+	} else if (sb.st_size == 0) {
+		return not_ours(ctx, path, "is empty (0 bytes)");
+	}
 	rc = sqlite3_open_v2(path, &ctx->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		s = store_error(ctx, rc, "open the database");
@@ -199,17 +229,22 @@ enum cf_status store_open(struct ctx *ctx, const char *path, int readwrite)
 	 * automatic checkpoint runs in a later commit once the WAL is large. */
 	sqlite3_db_config(ctx->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	s = exec(ctx, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;", "configure the database");
+	if (s != CF_OK && (sqlite3_errcode(ctx->db) & 0xff) == SQLITE_NOTADB)
+		return not_ours(ctx, path, "is not a Confidant database (not SQLite at all)");
 	if (s != CF_OK)
 		return s;
-	s = store_prepare(ctx, "PRAGMA user_version", &st);
-	if (s != CF_OK)
-		return s;
-	rc = sqlite3_step(st);
+	rc = sqlite3_prepare_v2(ctx->db, "PRAGMA user_version", -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		version = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
+	if ((rc & 0xff) == SQLITE_NOTADB)
+		return not_ours(ctx, path, "is not a Confidant database (not SQLite at all)");
 	if (rc != SQLITE_ROW)
 		return store_error(ctx, rc, "read the schema version");
+	if (version == 0 && mode != STORE_CREATE)
+		return not_ours(ctx, path, "is not a Confidant database (it has no schema)");
 	if (version < SCHEMA_VERSION && readwrite) {
 		if (version == 0)
 			s = exec(ctx, "PRAGMA journal_mode = WAL;", "switch to WAL");
@@ -235,9 +270,6 @@ enum cf_status store_open(struct ctx *ctx, const char *path, int readwrite)
 			sqlite3_exec(ctx->db, "ROLLBACK", NULL, NULL, NULL);
 		return s;
 	}
-	if (version == 0)
-		return ctx_error(ctx, CF_ERR_CONFIG, "database '%s' has no schema: "
-				 "was the practice created with 'confidant init'?", path);
 	if (version > SCHEMA_VERSION)
 		return ctx_error(ctx, CF_ERR_CONFIG, "database '%s' is from a newer confidant "
 				 "(schema %d)", path, version);
@@ -260,13 +292,101 @@ enum cf_status store_begin(struct ctx *ctx)
 	return exec(ctx, "BEGIN IMMEDIATE", "start a transaction");
 }
 
+/*
+ * audit.head: the audit trail's last row number and hash, kept beside the
+ * database so that `audit --verify` can tell a database that lost rows,
+ * or was replaced by an older or a foreign copy, from an intact one.  It
+ * is written after the commit that added the row, never before, so it
+ * never claims a row the database does not hold; a crash between the two
+ * leaves it behind by a row or so, which verify accepts.  The record has
+ * a fixed length and is rewritten in place under a lock, and only ever
+ * forward: two deliveries committing at once cannot move it back.  No
+ * fsync: the database's own commit is the durable record, this a witness.
+ */
+#define HEAD_MAGIC "confidant-audit-head 1\n"
+#define HEAD_LEN (sizeof HEAD_MAGIC - 1 + 5 + 20 + 1 + 5 + 64 + 1)
+
+static int head_parse(const char *b, size_t n, long long *rows, char hash[65])
+{
+	char tmp[HEAD_LEN + 1];
+
+	if (n != HEAD_LEN || memcmp(b, HEAD_MAGIC, sizeof HEAD_MAGIC - 1) != 0)
+		return -1;
+	memcpy(tmp, b, n);
+	tmp[n] = '\0';
+	if (sscanf(tmp + sizeof HEAD_MAGIC - 1, "rows %20lld\nhead %64[0-9a-f]\n", rows, hash) != 2 ||
+	    strlen(hash) != 64 || *rows < 0)
+		return -1;
+	return 0;
+}
+
+static void head_write(struct ctx *ctx)
+{
+	char path[4096], rec[HEAD_LEN + 1], old[HEAD_LEN + 1], oldhash[65];
+	long long oldrows;
+	ssize_t n;
+	int fd;
+
+	if (ctx->home == NULL)
+		return;
+	snprintf(path, sizeof path, "%s/audit.head", ctx->home);
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	if (flock(fd, LOCK_EX) == 0) {
+		n = pread(fd, old, HEAD_LEN, 0);
+		if (n < 0 || head_parse(old, (size_t)n, &oldrows, oldhash) < 0 ||
+		    oldrows < ctx->audit_head_rows) {
+			snprintf(rec, sizeof rec, "%srows %020lld\nhead %s\n", HEAD_MAGIC,
+				 ctx->audit_head_rows, ctx->audit_head);
+			if (pwrite(fd, rec, HEAD_LEN, 0) == (ssize_t)HEAD_LEN)
+				(void)!ftruncate(fd, HEAD_LEN);
+		}
+	}
+	close(fd);
+}
+
+void store_audit_head_note(struct ctx *ctx, long long rows, const char *hash)
+{
+	ctx->audit_head_rows = rows;
+	snprintf(ctx->audit_head, sizeof ctx->audit_head, "%s", hash);
+}
+
+enum cf_status store_audit_head_read(struct ctx *ctx, long long *rows, char hash[65])
+{
+	char path[4096], b[HEAD_LEN + 1];
+	ssize_t n = -1;
+	int fd;
+
+	snprintf(path, sizeof path, "%s/audit.head", ctx->home);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		return CF_ERR_NOTFOUND;
+	if (fd >= 0 && flock(fd, LOCK_SH) == 0)
+		n = read(fd, b, sizeof b);
+	if (fd >= 0)
+		close(fd);
+	if (n < 0)
+		return ctx_error(ctx, CF_ERR_TEMP, "cannot read '%s': %s", path, strerror(errno));
+	if (head_parse(b, (size_t)n, rows, hash) < 0)
+		return ctx_error(ctx, CF_ERR_DATA, "'%s' is damaged (not an audit head record)", path);
+	return CF_OK;
+}
+
 enum cf_status store_commit(struct ctx *ctx)
 {
-	return exec(ctx, "COMMIT", "commit");
+	enum cf_status s = exec(ctx, "COMMIT", "commit");
+
+	/* The database first, then its witness. */
+	if (s == CF_OK && ctx->audit_head_rows > 0)
+		head_write(ctx);
+	ctx->audit_head_rows = 0;
+	return s;
 }
 
 void store_rollback(struct ctx *ctx)
 {
+	ctx->audit_head_rows = 0;
 	if (ctx->db && !sqlite3_get_autocommit(ctx->db))
 		sqlite3_exec(ctx->db, "ROLLBACK", NULL, NULL, NULL);
 }

@@ -46,13 +46,13 @@ test_expect_success 'a failed init into an empty directory leaves it there, empt
 	test -d pe2 && test -z "$(ls -A pe2)"
 '
 
-test_expect_success 'key prints the practice public key to hand out; -o writes it 0644' '
+test_expect_success 'key prints the practice public key to hand out; -o writes a new file 0600' '
 	confidant -H "$TRASH/p1" key >k.asc &&
 	head -n 1 k.asc | grep -q "BEGIN PGP PUBLIC KEY BLOCK" &&
 	gpg --batch --with-colons --show-keys k.asc | grep -q "^fpr:::::::::$(cat fpr):" &&
 	! grep -q "PRIVATE" k.asc &&
-	(umask 077 && confidant -H "$TRASH/p1" key -o k2.asc) &&
-	test "$(stat -c %a k2.asc)" = 644 && cmp k.asc k2.asc &&
+	(umask 022 && confidant -H "$TRASH/p1" key -o k2.asc) &&
+	test "$(stat -c %a k2.asc)" = 600 && cmp k.asc k2.asc &&
 	test_expect_code 64 confidant -H "$TRASH/p1" key extra
 '
 
