@@ -161,8 +161,11 @@ static enum cf_status set_state(struct ctx *ctx, long long id, const char *state
 	sqlite3_stmt *st = NULL;
 	enum cf_status s;
 
+	/* Only a held message changes: a release or drop that ran meanwhile
+	 * (the check before the transaction is only advice) wins. */
 	s = store_prepare(ctx, "UPDATE quarantine SET state = ?2, entry_id = ?3, "
-			  "raw = CASE WHEN ?2 = 'dropped' THEN NULL ELSE raw END WHERE id = ?1", &st);
+			  "raw = CASE WHEN ?2 = 'dropped' THEN NULL ELSE raw END "
+			  "WHERE id = ?1 AND state = 'held'", &st);
 	if (s != CF_OK)
 		return s;
 	sqlite3_bind_int64(st, 1, id);
@@ -171,6 +174,9 @@ static enum cf_status set_state(struct ctx *ctx, long long id, const char *state
 		sqlite3_bind_int64(st, 3, entry);
 	s = store_step_done(ctx, st, "update the quarantine");
 	sqlite3_finalize(st);
+	if (s == CF_OK && sqlite3_changes(ctx->db) != 1)
+		s = ctx_error(ctx, CF_ERR_USAGE, "quarantined message %lld was released or dropped "
+			      "meanwhile", id);
 	return s;
 }
 
@@ -197,6 +203,11 @@ static int q_release(struct ctx *ctx, long long id, const char *handle)
 	if (s == CF_OK && strcmp((const char *)sqlite3_column_text(st, 6), "held") != 0)
 		s = ctx_error(ctx, CF_ERR_USAGE, "quarantined message %lld is %s already", id,
 			      sqlite3_column_text(st, 6));
+	/* A read left open would pin an old snapshot: the write transaction
+	 * below could then never wait its turn (SQLite refuses to upgrade a
+	 * stale read at once, busy_timeout or not). */
+	sqlite3_finalize(st);
+	st = NULL;
 	if (s != CF_OK)
 		goto out;
 	ingest_opts(ctx, &o);
