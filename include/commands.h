@@ -46,6 +46,15 @@ int cmd_usage_error(const char *name, const char *fmt, ...) __attribute__((forma
  */
 int cmd_setup(struct ctx *ctx, const char *name, struct opfile *out);
 
+/*
+ * The same for a command with -o FILE: path (unless NULL or "-", standard
+ * output) is created as the caller first (opfile_create; force from
+ * --force), then cmd_setup() runs.  out->fd is the file, or -1 for
+ * standard output.
+ */
+int cmd_setup_output(struct ctx *ctx, const char *name, const char *path, int force,
+		     struct opfile *out);
+
 /* Prints the usage line and summary of a command (for --help). */
 int cmd_help(const char *name);
 

@@ -72,12 +72,7 @@ int cmd_attachment(struct ctx *ctx, int argc, char **argv)
 	if (*end || errno || id <= 0)
 		return cmd_usage_error("attachment", "bad attachment ID '%s': expected a number from "
 				       "'confidant journal HANDLE'", argv[optind]);
-	if (out && strcmp(out, "-") == 0)
-		out = NULL;
-	/* Created as the caller, before root becomes the home's owner. */
-	if (out && (s = opfile_create(ctx, out, force, &of)) != CF_OK)
-		return cmd_fail(ctx, s);
-	if ((ret = cmd_setup(ctx, "attachment", &of)) != EX_OK)
+	if ((ret = cmd_setup_output(ctx, "attachment", out, force, &of)) != EX_OK)
 		goto out;
 	s = audit_attachment(ctx, id);
 	if (s == CF_OK)
@@ -104,11 +99,11 @@ int cmd_attachment(struct ctx *ctx, int argc, char **argv)
 		ret = cmd_fail(ctx, s);
 		goto out;
 	}
-	if (fd_write_all(out ? of.fd : STDOUT_FILENO, f.atts[idx].data, f.atts[idx].size) < 0) {
-		fprintf(stderr, "confidant: cannot write '%s': %s\n", out ? out : "standard output",
+	if (fd_write_all(of.fd >= 0 ? of.fd : STDOUT_FILENO, f.atts[idx].data, f.atts[idx].size) < 0) {
+		fprintf(stderr, "confidant: cannot write '%s': %s\n", of.fd >= 0 ? out : "standard output",
 			strerror(errno));
 		ret = EX_IOERR;
-	} else if (out && (s = opfile_finish(ctx, &of)) != CF_OK) {
+	} else if (of.fd >= 0 && (s = opfile_finish(ctx, &of)) != CF_OK) {
 		ret = cmd_fail(ctx, s);
 	}
 out:

@@ -206,26 +206,20 @@ int cmd_export(struct ctx *ctx, int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return cmd_usage_error("export", "give exactly one client HANDLE");
-	if (out && strcmp(out, "-") == 0)
-		out = NULL;
 	/* Clinical records in the clear: a new file, private to whoever runs
-	 * this (root stays its owner), created before root becomes the
-	 * home's owner. */
-	if (out && (s = opfile_create(ctx, out, force, &of)) != CF_OK)
-		return cmd_fail(ctx, s);
-	if (out && dup2(of.fd, STDOUT_FILENO) < 0) {
+	 * this (root stays its owner). */
+	ret = cmd_setup_output(ctx, "export", out, force, &of);
+	if (ret == EX_OK && of.fd >= 0 && dup2(of.fd, STDOUT_FILENO) < 0) {
 		fprintf(stderr, "confidant: cannot write to '%s': %s\n", out, strerror(errno));
-		opfile_discard(&of);
-		return EX_CANTCREAT;
+		ret = EX_CANTCREAT;
 	}
-	ret = cmd_setup(ctx, "export", &of);
 	if (ret == EX_OK)
 		ret = show_journal(ctx, argv[optind], SHOW_EXPORT);
-	if (out && ret == EX_OK && fflush(stdout) != 0) {
+	if (of.fd >= 0 && ret == EX_OK && fflush(stdout) != 0) {
 		fprintf(stderr, "confidant: cannot write to '%s': %s\n", out, strerror(errno));
 		ret = EX_IOERR;
 	}
-	if (out && ret == EX_OK && (s = opfile_finish(ctx, &of)) != CF_OK)
+	if (of.fd >= 0 && ret == EX_OK && (s = opfile_finish(ctx, &of)) != CF_OK)
 		ret = cmd_fail(ctx, s);
 	if (ret != EX_OK)
 		opfile_discard(&of);

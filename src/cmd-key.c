@@ -35,22 +35,17 @@ int cmd_key(struct ctx *ctx, int argc, char **argv)
 	}
 	if (optind != argc)
 		return cmd_usage_error("key", "unexpected argument '%s'", argv[optind]);
-	if (out && strcmp(out, "-") == 0)
-		out = NULL;
-	/* Created as the caller, before root becomes the home's owner. */
-	if (out && (s = opfile_create(ctx, out, force, &of)) != CF_OK)
-		return cmd_fail(ctx, s);
-	if ((ret = cmd_setup(ctx, "key", &of)) != EX_OK)
+	if ((ret = cmd_setup_output(ctx, "key", out, force, &of)) != EX_OK)
 		goto done;
 	s = crypto_export_public(ctx, ctx->crypto, config_get(ctx->cfg, "practice_key"), &key);
 	if (s != CF_OK) {
 		ret = cmd_fail(ctx, s);
 		goto done;
 	}
-	if (fd_write_all(out ? of.fd : STDOUT_FILENO, key.data, key.len) < 0) {
+	if (fd_write_all(of.fd >= 0 ? of.fd : STDOUT_FILENO, key.data, key.len) < 0) {
 		fprintf(stderr, "confidant: cannot write the key: %s\n", strerror(errno));
 		ret = EX_IOERR;
-	} else if (out && (s = opfile_finish(ctx, &of)) != CF_OK) {
+	} else if (of.fd >= 0 && (s = opfile_finish(ctx, &of)) != CF_OK) {
 		ret = cmd_fail(ctx, s);
 	}
 done:

@@ -268,6 +268,16 @@ static void keep_root_to_clean_up(struct opfile *out)
 	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : EX_SOFTWARE);
 }
 
+int cmd_setup_output(struct ctx *ctx, const char *name, const char *path, int force,
+		     struct opfile *out)
+{
+	enum cf_status st;
+
+	if (path && strcmp(path, "-") != 0 && (st = opfile_create(ctx, path, force, out)) != CF_OK)
+		return cmd_fail(ctx, st);
+	return cmd_setup(ctx, name, out);
+}
+
 int cmd_setup(struct ctx *ctx, const char *name, struct opfile *out)
 {
 	const struct command *c = find_command(name);
