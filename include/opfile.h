@@ -2,6 +2,10 @@
  * opfile.h: files the operator names on the command line (-o FILE,
  * --key FILE, --attach FILE, --import-key FILE).
  *
+ * The same holds for a file a setting names and a delivery reads
+ * (boundaries_file, crisis_file, urgent_phrases_file): the MDA runs as
+ * the practice user, who can read the home.
+ *
  * Such a path is hostile: another local user may have planted a symbolic
  * link, a FIFO or a file of their own where the operator will point us.
  * So, as sudo and crontab do, a file is opened as the user who ran the
@@ -54,6 +58,13 @@ enum cf_status opfile_open(struct ctx *ctx, const char *what, const char *path, 
  */
 enum cf_status opfile_read(struct ctx *ctx, struct opfile *f, size_t limit, const char *what,
 			   struct buf *out);
+
+/*
+ * opfile_open and opfile_read at once, for a file read whole as soon as
+ * it is named (a setting's text file read in a delivery, a key for init).
+ */
+enum cf_status opfile_read_path(struct ctx *ctx, const char *what, const char *path, size_t limit,
+				const char *limit_name, struct buf *out);
 
 /*
  * Creates path for writing as described above.  An existing path is

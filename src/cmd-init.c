@@ -20,7 +20,6 @@ int cmd_init(struct ctx *ctx, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *address = NULL, *key = NULL, *name = "";
-	struct opfile kf = OPFILE_INIT;
 	struct buf secret = BUF_INIT;
 	char fpr[FPR_MAX];
 	enum cf_status st;
@@ -47,14 +46,8 @@ int cmd_init(struct ctx *ctx, int argc, char **argv)
 		if ((unsigned char)*p < 0x20)
 			return cmd_usage_error("init", "--name must not contain control characters");
 	/* Read as the caller, before root becomes the home's owner. */
-	if (key) {
-		st = opfile_open(ctx, "key", key, &kf);
-		if (st == CF_OK)
-			st = opfile_read(ctx, &kf, 1 << 20, "1 MiB", &secret);
-		opfile_release(&kf);
-		if (st != CF_OK)
-			return cmd_fail(ctx, st);
-	}
+	if (key && (st = opfile_read_path(ctx, "key", key, 1 << 20, "1 MiB", &secret)) != CF_OK)
+		return cmd_fail(ctx, st);
 	st = home_create(ctx, address, name, key ? &secret : NULL, fpr, sizeof fpr);
 	buf_wipe(&secret);
 	if (st == CF_OK) {

@@ -159,6 +159,18 @@ enum cf_status opfile_read(struct ctx *ctx, struct opfile *f, size_t limit, cons
 	return CF_OK;
 }
 
+enum cf_status opfile_read_path(struct ctx *ctx, const char *what, const char *path, size_t limit,
+				const char *limit_name, struct buf *out)
+{
+	struct opfile f = OPFILE_INIT;
+	enum cf_status st = opfile_open(ctx, what, path, &f);
+
+	if (st == CF_OK)
+		st = opfile_read(ctx, &f, limit, limit_name, out);
+	opfile_release(&f);
+	return st;
+}
+
 /* Opens an existing file for --force: a regular file of the caller's own
  * with no other name, reached without a link; emptied only then. */
 static enum cf_status reuse_existing(struct ctx *ctx, struct opfile *f)

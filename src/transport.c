@@ -248,29 +248,39 @@ out:
 	return st;
 }
 
-/* The SMTP password, from a file nobody else can read. */
+/*
+ * The SMTP password, from a file nobody else can read.  It may well live
+ * in the home, but never behind a symbolic link: one planted by another
+ * user could name the practice's secret key, which would then go to the
+ * SMTP server as a password.
+ */
 static enum cf_status read_password(struct ctx *ctx, const char *path, char *out, size_t n)
 {
 	struct buf b = BUF_INIT;
 	struct stat sb;
-	enum cf_status st;
+	enum cf_status st = CF_OK;
+	int fd, truncated = 0;
 
-	if (stat(path, &sb) < 0)
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
 		return ctx_error(ctx, CF_ERR_CONFIG, "cannot read smtp_password_file '%s': %s", path,
-				 strerror(errno));
-	if ((sb.st_mode & 077) || sb.st_uid != geteuid())
-		return ctx_error(ctx, CF_ERR_CONFIG, "smtp_password_file '%s' must be mode 0600 and "
-				 "owned by this user (chmod 600 '%s')", path, path);
-	st = file_read_all(path, 4096, &b);
-	if (st != CF_OK) {
-		buf_release(&b);
-		return ctx_error(ctx, CF_ERR_CONFIG, "cannot read smtp_password_file '%s'", path);
+				 errno == ELOOP ? "it is a symbolic link; name the file itself" : strerror(errno));
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode))
+		st = ctx_error(ctx, CF_ERR_CONFIG, "smtp_password_file '%s' is not a regular file", path);
+	else if ((sb.st_mode & 077) || sb.st_uid != geteuid())
+		st = ctx_error(ctx, CF_ERR_CONFIG, "smtp_password_file '%s' must be mode 0600 and "
+			       "owned by this user (chmod 600 '%s')", path, path);
+	else if (fd_read_all(fd, 4096, &b, &truncated) != CF_OK || truncated)
+		st = ctx_error(ctx, CF_ERR_CONFIG, "cannot read smtp_password_file '%s'%s", path,
+			       truncated ? ": larger than 4 KiB" : "");
+	close(fd);
+	if (st == CF_OK) {
+		while (b.len && (b.data[b.len - 1] == '\n' || b.data[b.len - 1] == '\r'))
+			b.data[--b.len] = '\0';
+		snprintf(out, n, "%s", b.data ? b.data : "");
 	}
-	while (b.len && (b.data[b.len - 1] == '\n' || b.data[b.len - 1] == '\r'))
-		b.data[--b.len] = '\0';
-	snprintf(out, n, "%s", b.data ? b.data : "");
 	buf_wipe(&b);
-	return CF_OK;
+	return st;
 }
 
 enum cf_status transport_send(struct ctx *ctx, const char *from, const char *rcpt,

@@ -121,4 +121,16 @@ test_expect_success 'a certificate from another CA fails the hand-off' '
 	CONFIDANT_NOW=2026-03-02T10:05:00Z confidant flush && test "$(received tls)" = 2
 '
 
+test_expect_success 'a password file behind a symbolic link is refused: the secret key never goes as a password' '
+	ln -s "$(ls "$PRACTICE"/gnupg/private-keys-v1.d/*.key | head -n 1)" pwlink &&
+	confidant config smtp_password_file "$TRASH/pwlink" &&
+	compose_entry alice alice@client.example "Five" "fifth entry" e5@client.example >e5.eml &&
+	confidant deliver <e5.eml &&
+	test "$(received tls)" = 2 &&
+	confidant outbox --json | jq_py "d[0][\"last_error\"]" | grep -q "pwlink.*symbolic link" &&
+	! grep -r -a -l "PRIVATE\|private-key" "$TRASH/tls" &&
+	confidant config smtp_password_file "$TRASH/pw" &&
+	CONFIDANT_NOW=2026-03-02T10:05:00Z confidant flush && test "$(received tls)" = 3
+'
+
 test_done
