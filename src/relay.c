@@ -25,6 +25,8 @@
 #include "compose.h"
 #include "config.h"
 #include "crypto.h"
+#include "log.h"
+#include "opfile.h"
 #include "outbox.h"
 #include "relay.h"
 #include "seal.h"
@@ -388,14 +390,25 @@ enum cf_status relay_notice_record(struct ctx *ctx, const char *address)
 	return s;
 }
 
-/* A text file named by a setting, or "" (the file is the admin's). */
+/*
+ * A text file named by a setting, or "" (the file is the admin's).  Its
+ * text goes to clients, so it is read by the operator-file rules: a link
+ * planted in its place must not mail them the practice's secret key.
+ * Without it the message goes anyway, and the log says why.
+ */
 static char *setting_text(struct ctx *ctx, const char *name)
 {
 	const char *path = config_get(ctx->cfg, name);
 	struct buf b = BUF_INIT;
+	char saved[sizeof ctx->errmsg];
 
-	if (path && *path && file_read_all(path, 64 << 10, &b) != CF_OK)
+	memcpy(saved, ctx->errmsg, sizeof saved);
+	if (path && *path && opfile_read_path(ctx, name, path, 64 << 10, "64 KiB", &b) != CF_OK) {
+		log_open_syslog();
+		log_error("%s; the message goes without it", ctx->errmsg);
 		buf_reset(&b);
+	}
+	memcpy(ctx->errmsg, saved, sizeof saved);
 	if (b.data == NULL)
 		buf_puts(&b, "");
 	return buf_detach(&b, NULL);

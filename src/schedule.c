@@ -6,6 +6,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "opfile.h"
 #include "schedule.h"
 #include "util.h"
 
@@ -359,9 +360,10 @@ enum cf_status schedule_is_urgent(struct ctx *ctx, const char *text, int *urgent
 	if (folded == NULL)
 		return CF_ERR_NOMEM;
 	if (file && *file) {
-		s = file_read_all(file, 1 << 20, &list);
+		/* By the operator-file rules, as every file a setting names. */
+		s = opfile_read_path(ctx, "urgent_phrases_file", file, 1 << 20, "1 MiB", &list);
 		if (s != CF_OK) {
-			s = ctx_error(ctx, CF_ERR_CONFIG, "cannot read urgent_phrases_file '%s'", file);
+			s = ctx_error(ctx, CF_ERR_CONFIG, "%s", ctx->errmsg);
 			goto out;
 		}
 		for (char *line = list.data, *next; line && *line && !*urgent; line = next) {

@@ -182,6 +182,29 @@ test_expect_success 'the practice user running the command is held to the same r
 	test -z "$(find "$PRACTICE" ! -user "$TEST_USER" -print)"
 '
 
+test_expect_success 'boundaries_file in a shared folder swapped for a link to the secret key: the client never gets the key' '
+	as_attacker sh -c "echo \"This channel is not for emergencies.\" >shared/boundaries.txt" &&
+	confidant config boundaries_file "$TRASH/shared/boundaries.txt" &&
+	echo "an answer" | confidant reply alice >/dev/null &&
+	compose_entry alice alice@client.example "Four" "fourth words" "e4@client.example" >e4.eml && chmod 644 e4.eml &&
+	sent=$(sent_count) &&
+	as_user deliver <e4.eml &&
+	for n in $(seq $((sent + 1)) $(sent_count)); do decrypt_as alice "$(sent_file $n)" || :; done >acks &&
+	grep -q "was received" acks && grep -q "not for emergencies" acks &&
+	echo "another answer" | confidant reply alice >/dev/null &&
+	as_attacker sh -c "rm shared/boundaries.txt && ln -s \"$(secret_key)\" shared/boundaries.txt" &&
+	compose_entry alice alice@client.example "Five" "fifth words" "e5@client.example" >e5.eml && chmod 644 e5.eml &&
+	sent=$(sent_count) &&
+	as_user deliver <e5.eml && test "$(sent_count)" -gt "$sent" &&
+	for n in $(seq $((sent + 1)) $(sent_count)); do
+		decrypt_as alice "$(sent_file $n)" || :
+		decrypt_as thera "$(sent_file $n)" || :
+	done >after &&
+	grep -q "was received" after && grep -q "fifth words" after &&
+	! grep -q -i "private-key\|not for emergencies" after &&
+	confidant config boundaries_file ""
+'
+
 as_user_gpgkill() {
 	setpriv --reuid="$TEST_USER" --regid="$TEST_USER" --clear-groups \
 		env GNUPGHOME="$PRACTICE/gnupg" gpgconf --kill all
