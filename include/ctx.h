@@ -18,7 +18,6 @@ struct ctx {
 	struct crypto *crypto;   /* the practice's GnuPG context, once opened */
 	struct seal_cache *seal; /* seal keys this process used (seal.c) */
 	char *gnupg_home;        /* the GnuPG home gpg finds through GNUPGHOME */
-	int was_root;            /* root that became the home's owner (home.c) */
 	time_t now;              /* CONFIDANT_NOW, else the clock at start */
 	long long audit_head_rows; /* the audit row the open transaction adds, for */
 	char audit_head[65];       /* audit.head once it commits (store.c), or 0 */

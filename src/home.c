@@ -140,7 +140,6 @@ static enum cf_status become_owner(struct ctx *ctx, const struct stat *home)
 	    setgid(home->st_gid) < 0 || setuid(home->st_uid) < 0)
 		return ctx_error(ctx, CF_ERR_CONFIG, "cannot switch to the owner (uid %u) of practice "
 				 "home '%s': %s", (unsigned)home->st_uid, ctx->home, strerror(errno));
-	ctx->was_root = 1;
 	return CF_OK;
 }
 
