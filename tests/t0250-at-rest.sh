@@ -99,7 +99,7 @@ b = bytearray(c.execute(\"SELECT content FROM entries WHERE message_id = ?\", (\
 b[100] ^= 1
 c.execute(\"UPDATE entries SET content = ? WHERE message_id = ?\", (bytes(b), \"rec@client.example\"))
 c.commit()" "$PRACTICE/confidant.db" &&
-	test_expect_code 75 confidant journal alice >out 2>err &&
+	test_expect_code 65 confidant journal alice >out 2>err &&
 	grep -q "does not authenticate" err &&
 	! grep -q "Records body" out
 '
