@@ -41,6 +41,7 @@ enum cf_status compose_message(struct ctx *ctx, const struct outgoing *o, const 
 /* Encoders, exposed for the unit tests. */
 int qp_encode(const char *s, size_t n, struct buf *out);
 int base64_encode(const void *p, size_t n, struct buf *out);
-int header_encode(const char *s, struct buf *out);   /* RFC 2047 when not ASCII */
+/* A header value from column *col on, folded to fit (RFC 5322 and 2047); *col ends where it ends. */
+int header_encode(const char *s, size_t *col, struct buf *out);
 
 #endif

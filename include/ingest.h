@@ -8,6 +8,7 @@
 
 #include "analyse.h"
 #include "ctx.h"
+#include "spool.h"
 
 enum ingest_outcome {
 	INGEST_STORED,
@@ -70,5 +71,15 @@ enum cf_status ingest_seal(struct ctx *ctx, const struct facts *f, struct buf *b
 enum cf_status ingest_store_entry(struct ctx *ctx, const struct entry_spec *spec,
 				  const struct facts *f, const struct buf *blob, int64_t *id,
 				  int *duplicate);
+
+/*
+ * Sets spool file spool_name aside (spool/bad/, see spool_set_aside()) and
+ * queues an alert to the practice naming it and why (a sanitised copy of
+ * why), in one transaction: both happen or neither.  For a file that no
+ * retry can read (spool_claim() or seal_open() said CF_ERR_DATA); moved
+ * gets its name in bad/.
+ */
+enum cf_status ingest_set_aside(struct ctx *ctx, const char *spool_name, const char *why,
+				char moved[SPOOL_NAME_MAX + 16]);
 
 #endif

@@ -81,6 +81,10 @@ enum cf_status relay_crisis(struct ctx *ctx, const struct person *client, const 
 enum cf_status relay_to_key(struct ctx *ctx, const char *kind, const char *to, const char *fpr,
 			    const char *subject, const char *text, struct prepared *p);
 
+/* An alert to the practice: to alert_address (or the practice address),
+ * encrypted to the practice key.  It must name no clinical content. */
+enum cf_status relay_alert(struct ctx *ctx, const char *subject, const char *text, struct prepared *p);
+
 /* A message for relay_to_key_many(): relay_to_key()'s arguments. */
 struct relay_job {
 	const char *kind, *subject;

@@ -40,7 +40,14 @@ enum cf_status seal_data(struct ctx *ctx, enum seal_purpose purpose, const void 
  */
 enum cf_status seal_buf(struct ctx *ctx, enum seal_purpose purpose, struct buf *b);
 
-/* Opens a sealed blob (or a legacy OpenPGP one) into plain (appended). */
+/*
+ * Opens a sealed blob (or a legacy OpenPGP one) into plain (appended).
+ * CF_ERR_DATA when the blob is bad in itself and will never open (empty,
+ * truncated, not a blob at all, altered, naming a seal key that does not
+ * exist), so that a caller can set it aside; a key that cannot be
+ * unwrapped now (gpg-agent down, the records key offline) or a busy
+ * database stays a transient failure.
+ */
 enum cf_status seal_open(struct ctx *ctx, const void *blob, size_t len, struct buf *plain);
 
 /* Forgets the secrets unwrapped by this process (called at teardown). */

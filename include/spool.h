@@ -23,9 +23,22 @@ enum cf_status spool_write(struct ctx *ctx, const void *data, size_t len,
 /*
  * Takes the lock of spool file name without waiting and reads it; returns
  * CF_ERR_EXISTS when another process holds it, CF_ERR_NOTFOUND when it is
- * gone.
+ * gone, CF_ERR_DATA when the file is bad in itself and no retry can read
+ * it (ours but unreadable, a symbolic link, not a regular file): see
+ * spool_set_aside().
  */
 enum cf_status spool_claim(struct ctx *ctx, const char *name, int *lockfd, struct buf *data);
+
+/*
+ * A spool file that no retry can read goes to bad/, so that it stops
+ * failing every retry.  spool_bad_name() makes bad/ (0700) when missing
+ * and picks the name the file will have there: its own, or with a
+ * suffix when that is taken.  spool_set_aside() moves it there and syncs
+ * both directories; the caller's lock, if any, follows the file.
+ * CF_ERR_NOTFOUND when it is gone already.
+ */
+enum cf_status spool_bad_name(struct ctx *ctx, const char *name, char moved[SPOOL_NAME_MAX + 16]);
+enum cf_status spool_set_aside(struct ctx *ctx, const char *name, const char *moved);
 
 /* Removes a processed file (and syncs the directory) and drops the lock. */
 enum cf_status spool_remove(struct ctx *ctx, const char *name, int lockfd);

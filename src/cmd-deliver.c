@@ -63,6 +63,35 @@ static enum cf_status finish(struct ctx *ctx, const char *name, int lockfd, stru
 }
 
 /*
+ * A spool file that no retry can read (spool_claim() or seal_open() said
+ * CF_ERR_DATA, the reason in ctx->errmsg) goes to spool/bad with an alert
+ * to the practice, so that it stops failing every retry and stops hiding
+ * behind the failures of others.
+ */
+static enum cf_status set_aside(struct ctx *ctx, const char *name)
+{
+	char why[sizeof ctx->errmsg], moved[SPOOL_NAME_MAX + 16];
+	char *safe_name, *safe_moved, *safe_why;
+	enum cf_status st;
+
+	snprintf(why, sizeof why, "%s", ctx->errmsg);
+	st = ingest_set_aside(ctx, name, why, moved);
+	if (st == CF_ERR_NOTFOUND)
+		return CF_OK;   /* another retry set it aside first */
+	if (st != CF_OK)
+		return st;
+	safe_name = str_sanitize(name);
+	safe_moved = str_sanitize(moved);
+	safe_why = str_sanitize(why);
+	log_error("spool file %s is unreadable and was set aside as spool/bad/%s, the practice alerted: %s",
+		  safe_name ? safe_name : "?", safe_moved ? safe_moved : "?", safe_why ? safe_why : "?");
+	free(safe_name);
+	free(safe_moved);
+	free(safe_why);
+	return CF_OK;
+}
+
+/*
  * Completes whatever earlier deliveries left in the spool, for at most
  * budget seconds (0: no limit): after its own message, a delivery must
  * still finish well inside the MTA's time limit.
@@ -89,7 +118,9 @@ static enum cf_status drain_spool(struct ctx *ctx, int budget)
 		if (st == CF_OK)
 			st = seal_open(ctx, cipher.data, cipher.len, &raw);
 		buf_release(&cipher);
-		if (st == CF_OK)
+		if (st == CF_ERR_DATA)
+			st = set_aside(ctx, *n);
+		else if (st == CF_OK)
 			st = finish(ctx, *n, lockfd, &raw), lockfd = -1;
 next:
 		spool_release(lockfd);

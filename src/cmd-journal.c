@@ -1,7 +1,15 @@
 /*
- * cmd-journal.c: confidant journal HANDLE [--json], and confidant export
- * HANDLE [-o FILE]: the same entries with their attachments' bytes, for a
- * client's request for their record or a move to another system.
+ * cmd-journal.c: confidant journal HANDLE [--json] [--strict], and
+ * confidant export HANDLE [-o FILE] [--strict]: the same entries with
+ * their attachments' bytes, for a client's request for their record or a
+ * move to another system.
+ *
+ * A record that is bad in itself (altered, truncated, not parsing) is
+ * shown as unreadable, with its id, time and why, and the rest follows:
+ * one damaged row must not cost a client the whole of their record.  Exit
+ * 0 with a warning, or 65 (EX_DATAERR) with --strict.  What a retry may
+ * cure (gpg-agent down, the records key offline, a busy database) still
+ * fails the command with 75.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,7 +31,7 @@
 #include "store.h"
 #include "util.h"
 
-/* Decrypts and parses one stored record. */
+/* Decrypts and parses one stored record; CF_ERR_DATA when it is bad in itself. */
 static enum cf_status open_record(struct ctx *ctx, sqlite3_stmt *st, int col, struct facts *f)
 {
 	struct buf plain = BUF_INIT;
@@ -32,7 +40,7 @@ static enum cf_status open_record(struct ctx *ctx, sqlite3_stmt *st, int col, st
 	s = seal_open(ctx, sqlite3_column_blob(st, col),
 				  (size_t)sqlite3_column_bytes(st, col), &plain);
 	if (s == CF_OK && facts_deserialize(plain.data, plain.len, f) < 0)
-		s = ctx_error(ctx, CF_ERR_INTERNAL, "a stored record is unreadable");
+		s = ctx_error(ctx, CF_ERR_DATA, "the record does not parse");
 	buf_wipe(&plain);
 	return s;
 }
@@ -100,14 +108,47 @@ static void print_text_entry(sqlite3_stmt *st, const struct facts *f, const long
 	free(body);
 }
 
+/* An entry that cannot be read: where it is and why, never a word of it. */
+static void print_unreadable(sqlite3_stmt *st, const char *handle, const char *reason, int json,
+			     int first, long long *last_thread)
+{
+	long long id = (long long)sqlite3_column_int64(st, 0), thread = (long long)sqlite3_column_int64(st, 1);
+	const char *date = (const char *)sqlite3_column_text(st, 4);
+	char *why = str_sanitize(reason), *who = str_sanitize(handle);
+
+	if (json) {
+		printf("%s{\"id\":%lld,\"thread\":%lld,\"direction\":", first ? "" : ",", id, thread);
+		json_str(stdout, (const char *)sqlite3_column_text(st, 2));
+		printf(",\"message_id\":");
+		json_str(stdout, (const char *)sqlite3_column_text(st, 3));
+		printf(",\"date\":");
+		json_str(stdout, date);
+		printf(",\"signer\":");
+		json_str(stdout, (const char *)sqlite3_column_text(st, 5));
+		printf(",\"unreadable\":true,\"reason\":");
+		json_str(stdout, reason);
+		printf("}");
+	} else {
+		if (thread != *last_thread)
+			printf("%s=== thread %lld ===\n", *last_thread ? "\n" : "", thread);
+		*last_thread = thread;
+		printf("\n--- entry %lld (%s) %s\n[unreadable: %s]\n", id, sqlite3_column_text(st, 2),
+		       date ? date : "", why ? why : "");
+	}
+	fprintf(stderr, "confidant: warning: entry %lld of %s (%s) is unreadable: %s\n", id,
+		who ? who : "", date ? date : "", why ? why : "");
+	free(why);
+	free(who);
+}
+
 enum show { SHOW_TEXT, SHOW_JSON, SHOW_EXPORT };
 
-static int show_journal(struct ctx *ctx, const char *handle, enum show how)
+static int show_journal(struct ctx *ctx, const char *handle, enum show how, int strict)
 {
 	struct person client;
 	sqlite3_stmt *st = NULL, *ast = NULL;
 	enum cf_status s;
-	int rc, n = 0, ret = EX_OK, json = how != SHOW_TEXT;
+	int rc, n = 0, bad = 0, ret = EX_OK, json = how != SHOW_TEXT;
 	long long last_thread = 0;
 
 	s = store_client_by_handle(ctx, handle, &client);
@@ -135,6 +176,12 @@ static int show_journal(struct ctx *ctx, const char *handle, enum show how)
 		size_t na = 0;
 
 		s = open_record(ctx, st, 6, &f);
+		if (s == CF_ERR_DATA) {
+			print_unreadable(st, client.handle, ctx->errmsg, json, n == 0, &last_thread);
+			n++;
+			bad++;
+			continue;
+		}
 		if (s != CF_OK) {
 			ret = cmd_fail(ctx, s);
 			goto out;
@@ -160,6 +207,8 @@ static int show_journal(struct ctx *ctx, const char *handle, enum show how)
 		printf("]\n");
 	else if (n == 0)
 		printf("The journal of %s is empty.\n", client.handle);
+	if (bad && strict)
+		ret = EX_DATAERR;
 out:
 	sqlite3_finalize(st);
 	sqlite3_finalize(ast);
@@ -170,28 +219,32 @@ int cmd_journal(struct ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "strict", no_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int ch, json = 0;
+	int ch, json = 0, strict = 0;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'j': json = 1; break;
+		case 's': strict = 1; break;
 		default: return cmd_usage_error("journal", "unknown option");
 		}
 	}
 	if (optind + 1 != argc)
 		return cmd_usage_error("journal", "give exactly one client HANDLE");
-	return show_journal(ctx, argv[optind], json ? SHOW_JSON : SHOW_TEXT);
+	return show_journal(ctx, argv[optind], json ? SHOW_JSON : SHOW_TEXT, strict);
 }
 
 int cmd_export(struct ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "strict", no_argument, NULL, 's' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "force", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
+	int strict = 0;
 	const char *out = NULL;
 	struct opfile of = OPFILE_INIT;
 	enum cf_status s;
@@ -199,6 +252,7 @@ int cmd_export(struct ctx *ctx, int argc, char **argv)
 
 	while ((ch = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
 		switch (ch) {
+		case 's': strict = 1; break;
 		case 'o': out = optarg; break;
 		case 'f': force = 1; break;
 		default: return cmd_usage_error("export", "unknown option");
@@ -214,7 +268,7 @@ int cmd_export(struct ctx *ctx, int argc, char **argv)
 		ret = EX_CANTCREAT;
 	}
 	if (ret == EX_OK)
-		ret = show_journal(ctx, argv[optind], SHOW_EXPORT);
+		ret = show_journal(ctx, argv[optind], SHOW_EXPORT, strict);
 	if (of.fd >= 0 && ret == EX_OK && fflush(stdout) != 0) {
 		fprintf(stderr, "confidant: cannot write to '%s': %s\n", out, strerror(errno));
 		ret = EX_IOERR;

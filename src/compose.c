@@ -112,24 +112,92 @@ static int is_plain_ascii(const char *s)
 	return 1;
 }
 
-int header_encode(const char *s, struct buf *out)
+/*
+ * RFC 5322 2.1.1: a line is at most 998 characters and should be at most
+ * 78; RFC 2047 6.2: a line that carries an encoded word is at most 76.
+ * Subjects come from clients and from `reply --subject`, so they can be
+ * of any length: a header is folded to fit, never sent as one line a
+ * mail system may cut or refuse.
+ */
+#define LINE_SHOULD 78
+#define LINE_MUST 998
+#define LINE_2047 76
+
+static int is_wsp(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* Whether every line of the n bytes at p fits LINE_MUST, the first starting at col. */
+static int lines_fit(const char *p, size_t n, size_t col)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '\r' && i + 1 < n && p[i + 1] == '\n') {
+			col = 0;
+			i++;
+		} else if (++col > LINE_MUST) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/*
+ * Plain text folded before the white space that precedes a word, so that
+ * unfolding (removing the CRLF) gives the text back byte for byte.  A
+ * line never ends up holding white space only.
+ */
+static int fold_plain(const char *s, size_t *col, struct buf *out)
+{
+	const char *p = s;
+
+	while (*p) {
+		const char *w = p, *e;
+		while (is_wsp(*w))
+			w++;
+		for (e = w; *e && !is_wsp(*e); e++)
+			;
+		size_t n = (size_t)(e - p);
+		if (p != s && e > w && *col + n > LINE_SHOULD) {
+			if (buf_puts(out, "\r\n") < 0)
+				return -1;
+			*col = 0;
+		}
+		if (buf_append(out, p, n) < 0)
+			return -1;
+		*col += n;
+		p = e;
+	}
+	return 0;
+}
+
+/*
+ * RFC 2047 encoded words, one a line, each cut between characters.  White
+ * space between encoded words is no part of the text, so this folds any
+ * value, even one without a space in it, without losing a byte.
+ */
+static int encode_words(const char *s, size_t *col, struct buf *out)
 {
 	size_t n = strlen(s), i = 0;
 
-	if (is_plain_ascii(s) && !strstr(s, "=?"))
-		return buf_puts(out, s);
-	/* Encoded words of at most 45 bytes of input, cut between characters. */
 	while (i < n) {
-		size_t take = 0;
+		size_t take = 0, room;
+		/* "=?UTF-8?B?" and "?=" are 12 characters; room for two base64 groups at least. */
+		if (i || *col + 12 + 8 > LINE_2047) {
+			if (buf_puts(out, "\r\n ") < 0)
+				return -1;
+			*col = 1;
+		}
+		room = (LINE_2047 - *col - 12) / 4 * 3;
 		while (i + take < n) {
 			size_t l = utf8_seq_len((const unsigned char *)s + i + take, n - i - take);
 			if (l == 0)
 				l = 1;
-			if (take + l > 45)
+			if (take + l > room)
 				break;
 			take += l;
 		}
-		if (buf_puts(out, i ? "\r\n =?UTF-8?B?" : "=?UTF-8?B?") < 0)
+		if (buf_puts(out, "=?UTF-8?B?") < 0)
 			return -1;
 		struct buf enc = BUF_INIT;
 		if (base64_encode(s + i, take, &enc) < 0) {
@@ -139,6 +207,7 @@ int header_encode(const char *s, struct buf *out)
 		while (enc.len && (enc.data[enc.len - 1] == '\n' || enc.data[enc.len - 1] == '\r'))
 			enc.len--;
 		int rc = buf_append(out, enc.data, enc.len);
+		*col += 12 + enc.len;
 		buf_release(&enc);
 		if (rc < 0 || buf_puts(out, "?=") < 0)
 			return -1;
@@ -147,38 +216,98 @@ int header_encode(const char *s, struct buf *out)
 	return 0;
 }
 
-/* A header line "Name: value\r\n" with the value made one safe line. */
+int header_encode(const char *s, size_t *col, struct buf *out)
+{
+	size_t start = out->len, col0 = *col;
+
+	/* Text that reads as an encoded word must not be decoded as one. */
+	if (is_plain_ascii(s) && !strstr(s, "=?")) {
+		if (fold_plain(s, col, out) < 0)
+			return -1;
+		if (out->len == start || lines_fit(out->data + start, out->len - start, col0))
+			return 0;
+		/* A word too long for any line: encoded words fold it instead. */
+		out->len = start;
+		out->data[start] = '\0';
+		*col = col0;
+	}
+	return encode_words(s, col, out);
+}
+
+/* A header line "Name: value\r\n", the value made safe and folded to fit. */
 static int put_header(struct buf *b, const char *name, const char *value)
 {
 	char *safe = str_sanitize(value);
+	size_t col = strlen(name) + 2;
 	int rc;
 
 	if (safe == NULL)
 		return -1;
-	rc = buf_printf(b, "%s: ", name) < 0 || header_encode(safe, b) < 0 || buf_puts(b, "\r\n") < 0;
+	rc = buf_printf(b, "%s: ", name) < 0 || header_encode(safe, &col, b) < 0 || buf_puts(b, "\r\n") < 0;
 	free(safe);
 	return rc ? -1 : 0;
 }
 
-static int put_filename(struct buf *b, const char *name)
+/* NAME_MAX: no file system keeps a longer name. */
+#define FILENAME_KEEP 255
+
+/*
+ * An attachment's name as it goes out: one longer than any file system
+ * keeps is cut between characters, keeping a short extension, so that
+ * even percent-encoded it fits one header line (see LINE_MUST).
+ */
+static char *short_filename(const char *name)
+{
+	size_t n = strlen(name), ext = 0, head, i = 0;
+	const char *dot = strrchr(name, '.');
+	char *s;
+
+	if (n <= FILENAME_KEEP)
+		return strdup(name);
+	if (dot && n - (size_t)(dot - name) <= 16)
+		ext = n - (size_t)(dot - name);
+	head = FILENAME_KEEP - ext;
+	while (i < head) {
+		size_t l = utf8_seq_len((const unsigned char *)name + i, n - i);
+		if (l == 0)
+			l = 1;
+		if (i + l > head)
+			break;
+		i += l;
+	}
+	s = malloc(i + ext + 1);
+	if (s) {
+		memcpy(s, name, i);
+		memcpy(s + i, name + n - ext, ext);
+		s[i + ext] = '\0';
+	}
+	return s;
+}
+
+static int put_filename(struct buf *b, const char *full)
 {
 	static const char hx[] = "0123456789ABCDEF";
+	char *name = short_filename(full);
+	int rc = 0;
 
-	if (is_plain_ascii(name) && !strpbrk(name, "\"\\"))
-		return buf_printf(b, "filename=\"%s\"", name);
-	/* RFC 2231: filename*=UTF-8''percent-encoded */
-	if (buf_puts(b, "filename*=UTF-8''") < 0)
+	if (name == NULL)
 		return -1;
-	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		    strchr("!#$&+-.^_`|~", *p)) {
-			if (buf_putc(b, (char)*p) < 0)
-				return -1;
-		} else if (buf_printf(b, "%%%c%c", hx[*p >> 4], hx[*p & 15]) < 0) {
-			return -1;
-		}
+	if (is_plain_ascii(name) && !strpbrk(name, "\"\\")) {
+		rc = buf_printf(b, "filename=\"%s\"", name);
+		goto out;
 	}
-	return 0;
+	/* RFC 2231: filename*=UTF-8''percent-encoded */
+	rc = buf_puts(b, "filename*=UTF-8''");
+	for (const unsigned char *p = (const unsigned char *)name; rc == 0 && *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    strchr("!#$&+-.^_`|~", *p))
+			rc = buf_putc(b, (char)*p);
+		else
+			rc = buf_printf(b, "%%%c%c", hx[*p >> 4], hx[*p & 15]) < 0 ? -1 : 0;
+	}
+out:
+	free(name);
+	return rc < 0 ? -1 : 0;
 }
 
 static void rfc5322_date(time_t t, char *out, size_t n)
@@ -189,13 +318,23 @@ static void rfc5322_date(time_t t, char *out, size_t n)
 	strftime(out, n, "%a, %d %b %Y %H:%M:%S +0000", &tm);
 }
 
+/* A list of msg-ids, folded between ids (mime.c keeps each id short). */
 static int put_msgids(struct buf *b, const char *name, const char *ids)
 {
 	char *copy = strdup(ids), *save = NULL;
+	size_t col = strlen(name) + 1;
 	int rc = buf_printf(b, "%s:", name);
 
-	for (char *t = strtok_r(copy, " ", &save); copy && t && rc == 0; t = strtok_r(NULL, " ", &save))
-		rc = buf_printf(b, " <%s>", t);
+	for (char *t = strtok_r(copy, " ", &save); copy && t && rc >= 0; t = strtok_r(NULL, " ", &save)) {
+		size_t n = strlen(t) + 3;
+		if (col > strlen(name) + 1 && col + n > LINE_SHOULD) {
+			rc = buf_puts(b, "\r\n");
+			col = 0;
+		}
+		if (rc >= 0)
+			rc = buf_printf(b, " <%s>", t);
+		col += n;
+	}
 	free(copy);
 	return rc < 0 || copy == NULL || buf_puts(b, "\r\n") < 0 ? -1 : 0;
 }
@@ -216,16 +355,23 @@ static int put_from(struct buf *b, struct ctx *ctx)
 {
 	const char *name = config_get(ctx->cfg, "name"), *addr = config_get(ctx->cfg, "address");
 
+	size_t col = 6;
+
 	if (name == NULL || *name == '\0')
 		return buf_printf(b, "From: %s\r\n", addr);
 	if (buf_puts(b, "From: ") < 0)
 		return -1;
-	if (is_plain_ascii(name) && !strpbrk(name, "\"\\")) {
+	if (is_plain_ascii(name) && !strpbrk(name, "\"\\") &&
+	    col + strlen(name) + 5 + strlen(addr) <= LINE_MUST) {
 		if (buf_printf(b, "\"%s\"", name) < 0)
 			return -1;
-	} else if (header_encode(name, b) < 0) {
+		col += strlen(name) + 2;
+	} else if (encode_words(name, &col, b) < 0) {
 		return -1;
 	}
+	/* The address on a line of its own when the name filled this one. */
+	if (col + 3 + strlen(addr) > LINE_SHOULD && buf_puts(b, "\r\n") < 0)
+		return -1;
 	return buf_printf(b, " <%s>\r\n", addr);
 }
 
@@ -249,7 +395,9 @@ static int inner_entity(struct ctx *ctx, const struct outgoing *o, const char *m
 	for (size_t i = 0; i < o->natts; i++) {
 		const struct attachment *a = &o->atts[i];
 		if (buf_printf(b, "--%s\r\nContent-Type: %s\r\nContent-Disposition: attachment; ", bd,
-			       a->content_type && is_plain_ascii(a->content_type) && strchr(a->content_type, '/')
+			       /* RFC 6838 4.2: a type and a subtype of 127 characters at most */
+			       a->content_type && is_plain_ascii(a->content_type) && strchr(a->content_type, '/') &&
+			       strlen(a->content_type) <= 255
 			       ? a->content_type : "application/octet-stream") < 0 ||
 		    put_filename(b, a->filename ? a->filename : "attachment") < 0 ||
 		    buf_puts(b, "\r\nContent-Transfer-Encoding: base64\r\n\r\n") < 0 ||

@@ -1424,7 +1424,14 @@ enum cf_status crypto_decrypt_record(struct ctx *ctx, struct crypto *c, const vo
 	if (!err)
 		err = gpgme_op_decrypt(c->gctx, din, dout);
 	dr = err ? NULL : gpgme_op_decrypt_result(c->gctx);
-	if (err || c->st_decryption_okay == 0 || (dr && dr->legacy_cipher_nomdc)) {
+	/* What gpg cannot parse, or may not trust, stays so: no retry helps. */
+	if ((err && (gpg_err_code(err) == GPG_ERR_NO_DATA || gpg_err_code(err) == GPG_ERR_BAD_DATA ||
+		     gpg_err_code(err) == GPG_ERR_INV_PACKET)) || (dr && dr->legacy_cipher_nomdc)) {
+		st = ctx_error(ctx, CF_ERR_DATA, "cannot decrypt a stored record: %s",
+			       err ? gpgme_strerror(err) : "no integrity protection");
+		goto out;
+	}
+	if (err || c->st_decryption_okay == 0) {
 		st = ctx_error(ctx, CF_ERR_TEMP, "cannot decrypt a stored record: %s "
 			       "(is the records key available in the practice keyring?)",
 			       err ? gpgme_strerror(err) : "no integrity protection");

@@ -31,6 +31,7 @@
 #include "relay.h"
 #include "schedule.h"
 #include "seal.h"
+#include "spool.h"
 #include "calendar.h"
 #include "ingest.h"
 #include "store.h"
@@ -721,5 +722,71 @@ enum cf_status ingest_process(struct ctx *ctx, const char *spool_name, struct bu
 	}
 	plan_release(&pl);
 	facts_release(&f);
+	return st;
+}
+
+/*
+ * The alert for a spool file set aside.  It names the file and what to do,
+ * nothing of the message: no one could read it, and a sender's address in
+ * an alert is already clinical.
+ */
+static int set_aside_text(const char *moved, const char *why, struct buf *b)
+{
+	char *safe_name = str_sanitize(moved), *safe_why = str_sanitize(why);
+	char when[32] = "";
+	char *end;
+	long long t = strtoll(moved, &end, 10);
+	int rc;
+
+	/* Spool names start with the second the message came in. */
+	if (end != moved && *end == '.' && t > 0)
+		time_format_iso((time_t)t, when, sizeof when);
+	rc = buf_printf(b, "A message in the spool could not be read and was set aside:\n\n"
+			"  spool/bad/%s\n  %s\n\n"
+			"Nothing of it was stored or sent; the rest of the spool went on as usual.\n"
+			"Look in the mail log%s%s for the message it was,\n"
+			"and ask its sender to send it again if it is missing from a journal.\n"
+			"The file is kept as it came (sealed to the practice key); delete it\n"
+			"once the message is accounted for.\n",
+			safe_name ? safe_name : "", safe_why ? safe_why : "",
+			when[0] ? " around " : "", when);
+	free(safe_name);
+	free(safe_why);
+	return rc < 0 || safe_name == NULL || safe_why == NULL ? -1 : 0;
+}
+
+enum cf_status ingest_set_aside(struct ctx *ctx, const char *spool_name, const char *why,
+				char moved[SPOOL_NAME_MAX + 16])
+{
+	struct prepared p;
+	struct buf text = BUF_INIT;
+	enum cf_status st;
+
+	memset(&p, 0, sizeof p);
+	st = spool_bad_name(ctx, spool_name, moved);
+	if (st != CF_OK)
+		goto out;
+	if (set_aside_text(moved, why, &text) < 0) {
+		st = CF_ERR_NOMEM;
+		goto out;
+	}
+	st = relay_alert(ctx, "Confidant: a spool file was set aside", text.data, &p);
+	if (st != CF_OK)
+		goto out;
+	/* The move inside the alert's transaction: a move that fails queues
+	 * no alert, and an alert that cannot be queued moves nothing, so a
+	 * later retry does both or neither. */
+	st = store_begin(ctx);
+	if (st == CF_OK)
+		st = relay_queue(ctx, &p, 0, 0, 0);
+	if (st == CF_OK)
+		st = spool_set_aside(ctx, spool_name, moved);
+	if (st == CF_OK)
+		st = store_commit(ctx);
+	if (st != CF_OK)
+		store_rollback(ctx);
+out:
+	prepared_release(&p);
+	buf_release(&text);
 	return st;
 }

@@ -473,6 +473,11 @@ enum cf_status relay_to_key(struct ctx *ctx, const char *kind, const char *to, c
 	return relay_prepare(ctx, kind, &o, to, p);
 }
 
+enum cf_status relay_alert(struct ctx *ctx, const char *subject, const char *text, struct prepared *p)
+{
+	return relay_to_key(ctx, "alert", alert_address(ctx), practice_key(ctx), subject, text, p);
+}
+
 void relay_jobs_release(struct relay_job *jobs, size_t n)
 {
 	for (size_t i = 0; jobs && i < n; i++) {

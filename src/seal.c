@@ -374,6 +374,7 @@ static enum cf_status unwrap(struct ctx *ctx, long id, struct seal_key **out)
 	struct buf sk = BUF_INIT;
 	unsigned char check[SEAL_KEY_BYTES];
 	enum cf_status s;
+	int rc;
 
 	if (k && k->have_secret) {
 		*out = k;
@@ -383,9 +384,16 @@ static enum cf_status unwrap(struct ctx *ctx, long id, struct seal_key **out)
 	if (s != CF_OK)
 		return s;
 	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_bytes(st, 1) != SEAL_KEY_BYTES) {
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		s = store_error(ctx, rc, "read the seal keys");
 		sqlite3_finalize(st);
-		return ctx_error(ctx, CF_ERR_INTERNAL, "a record names seal key %ld, which is missing", id);
+		return s;
+	}
+	/* No such key will ever appear: the blob cannot be opened, whenever asked. */
+	if (rc != SQLITE_ROW || sqlite3_column_bytes(st, 1) != SEAL_KEY_BYTES) {
+		sqlite3_finalize(st);
+		return ctx_error(ctx, CF_ERR_DATA, "the sealed data names seal key %ld, which is missing", id);
 	}
 	if (k == NULL)
 		k = remember(ctx, id, sqlite3_column_int(st, 0), sqlite3_column_blob(st, 1));
@@ -395,6 +403,9 @@ static enum cf_status unwrap(struct ctx *ctx, long id, struct seal_key **out)
 		s = crypto_decrypt_record(ctx, ctx->crypto, sqlite3_column_blob(st, 2),
 					  (size_t)sqlite3_column_bytes(st, 2), &sk);
 	sqlite3_finalize(st);
+	/* A damaged seal key is no fault of the blob that names it. */
+	if (s == CF_ERR_DATA)
+		s = CF_ERR_INTERNAL;
 	if (s == CF_OK && sk.len != SEAL_KEY_BYTES)
 		s = ctx_error(ctx, CF_ERR_INTERNAL, "seal key %ld unwraps to the wrong size", id);
 	if (s == CF_OK) {
@@ -411,19 +422,41 @@ static enum cf_status unwrap(struct ctx *ctx, long id, struct seal_key **out)
 	return s;
 }
 
+/*
+ * Whether a blob that is not sealed can be an OpenPGP message: a packet
+ * tag has its high bit set (RFC 4880 4.2), or it is armored.  Anything
+ * else is not worth a gpg process, and gpg's answer would read as a
+ * transient failure.
+ */
+static int maybe_openpgp(const unsigned char *p, size_t len)
+{
+	static const char armor[] = "-----BEGIN PGP MESSAGE-----";
+
+	return (len > 0 && (p[0] & 0x80)) ||
+	       (len >= sizeof armor - 1 && memcmp(p, armor, sizeof armor - 1) == 0);
+}
+
 enum cf_status seal_open(struct ctx *ctx, const void *blob, size_t len, struct buf *plain)
 {
 	long id = seal_blob_key(blob, len);
 	struct seal_key *k = NULL;
 	enum cf_status s;
 
+	if (id < 0 && len >= 4 && memcmp(blob, MAGIC, 4) == 0)
+		return ctx_error(ctx, CF_ERR_DATA, "the sealed data is truncated (%zu bytes, fewer "
+				 "than %d)", len, HDR + TAG);
+	if (id < 0 && !maybe_openpgp(blob, len))
+		return ctx_error(ctx, CF_ERR_DATA, len ? "the data is neither sealed nor OpenPGP" : "the data is empty");
 	if (id < 0)   /* written before sealing: an OpenPGP message */
 		return crypto_decrypt_record(ctx, ctx->crypto, blob, len, plain);
 	s = unwrap(ctx, id, &k);
 	if (s != CF_OK)
 		return s;
+	/* Room first, so that a failure below can only be the blob's. */
+	if (buf_grow(plain, len - HDR - TAG) < 0)
+		return ctx_error(ctx, CF_ERR_NOMEM, "out of memory for %zu bytes of sealed data", len);
 	if (seal_raw_open(k->sk, blob, len, plain) < 0)
-		return ctx_error(ctx, CF_ERR_INTERNAL, "a sealed record does not authenticate: it was "
-				 "damaged or altered");
+		return ctx_error(ctx, CF_ERR_DATA, "the sealed data does not authenticate: it was damaged or "
+				 "altered");
 	return CF_OK;
 }

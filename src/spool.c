@@ -75,6 +75,21 @@ out:
 	return st;
 }
 
+/*
+ * Whether a failure to open spool file path (errno e) is the file's own:
+ * a file of ours we may not read (its mode was changed) or a symbolic link
+ * (O_NOFOLLOW) will fail the same way on every retry.  A file of another
+ * user is left alone: that is an installation to fix, not a file to judge.
+ */
+static int open_failure_is_bad(const char *path, int e)
+{
+	struct stat sb;
+
+	if (e == ELOOP)
+		return 1;
+	return (e == EACCES || e == EPERM) && lstat(path, &sb) == 0 && sb.st_uid == geteuid();
+}
+
 enum cf_status spool_claim(struct ctx *ctx, const char *name, int *lockfd, struct buf *data)
 {
 	char path[4096];
@@ -84,10 +99,16 @@ enum cf_status spool_claim(struct ctx *ctx, const char *name, int *lockfd, struc
 
 	*lockfd = -1;
 	spool_path(ctx, "new", name, path, sizeof path);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? CF_ERR_NOTFOUND
-				       : ctx_error(ctx, CF_ERR_TEMP, "cannot open '%s': %s", path, strerror(errno));
+	/* Never wait on a FIFO, never follow a link someone put here. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0) {
+		int e = errno;
+		if (e == ENOENT)
+			return CF_ERR_NOTFOUND;
+		return ctx_error(ctx, open_failure_is_bad(path, e) ? CF_ERR_DATA : CF_ERR_TEMP,
+				 "cannot open spool file '%s': %s", path,
+				 e == ELOOP ? "it is a symbolic link" : strerror(e));
+	}
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		close(fd);
 		return CF_ERR_EXISTS;
@@ -96,6 +117,10 @@ enum cf_status spool_claim(struct ctx *ctx, const char *name, int *lockfd, struc
 	if (fstat(fd, &sb) < 0 || sb.st_nlink == 0) {
 		close(fd);
 		return CF_ERR_NOTFOUND;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		close(fd);
+		return ctx_error(ctx, CF_ERR_DATA, "spool file '%s' is not a regular file", path);
 	}
 	st = fd_read_all(fd, (size_t)-1 / 2, data, &truncated);
 	if (st != CF_OK) {
@@ -127,6 +152,49 @@ void spool_discard(struct ctx *ctx, const char *name)
 
 	spool_path(ctx, "new", name, path, sizeof path);
 	unlink(path);
+}
+
+enum cf_status spool_bad_name(struct ctx *ctx, const char *name, char moved[SPOOL_NAME_MAX + 16])
+{
+	char bad[4096], to[4096 + SPOOL_NAME_MAX + 16];
+	struct stat sb;
+
+	spool_path(ctx, "bad", NULL, bad, sizeof bad);
+	if (mkdir(bad, 0700) < 0 && errno != EEXIST)
+		return ctx_error(ctx, CF_ERR_TEMP, "cannot create '%s': %s", bad, strerror(errno));
+	/* Names in new/ are unique, but a copy put back there by hand may
+	 * meet its earlier self: never overwrite what was set aside before. */
+	for (int i = 0; i < 100; i++) {
+		if (i == 0)
+			snprintf(moved, SPOOL_NAME_MAX + 16, "%s", name);
+		else
+			snprintf(moved, SPOOL_NAME_MAX + 16, "%s.%d", name, i);
+		snprintf(to, sizeof to, "%s/%s", bad, moved);
+		if (lstat(to, &sb) < 0 && errno == ENOENT)
+			return CF_OK;
+	}
+	return ctx_error(ctx, CF_ERR_TEMP, "cannot set '%s' aside: '%s' and 99 more names are taken",
+			 name, bad);
+}
+
+enum cf_status spool_set_aside(struct ctx *ctx, const char *name, const char *moved)
+{
+	char from[4096], bad[4096], to[4096 + SPOOL_NAME_MAX + 16], newdir[4096];
+
+	spool_path(ctx, "new", name, from, sizeof from);
+	spool_path(ctx, "bad", NULL, bad, sizeof bad);
+	spool_path(ctx, "new", NULL, newdir, sizeof newdir);
+	snprintf(to, sizeof to, "%s/%s", bad, moved);
+	if (rename(from, to) < 0)
+		return errno == ENOENT ? CF_ERR_NOTFOUND
+				       : ctx_error(ctx, CF_ERR_TEMP, "cannot move '%s' to '%s': %s", from, to,
+						   strerror(errno));
+	/* Where it went first, then where it left: a power cut leaves it in
+	 * one place or the other, or (briefly) both, never neither. */
+	if (fsync_dir(bad) < 0 || fsync_dir(newdir) < 0)
+		return ctx_error(ctx, CF_ERR_TEMP, "cannot sync the spool directories after moving '%s': %s",
+				 from, strerror(errno));
+	return CF_OK;
 }
 
 void spool_release(int lockfd)

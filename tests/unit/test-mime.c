@@ -4,6 +4,7 @@
 
 #include <libetpan/libetpan.h>
 
+#include "compose.h"
 #include "mime.h"
 #include "unit.h"
 
@@ -107,6 +108,74 @@ static void base64_like_libetpan(void)
 	buf_reset(&b);
 	ok(decode_b64("\r\n", &b) == 0 && b.len == 0, "an empty body is empty");
 	buf_release(&b);
+}
+
+/*
+ * A header of any length leaves folded: no line over 998 characters (76
+ * where encoded words are), and unfolding then decoding gives the text
+ * back whole.
+ */
+static void header_folds(const char *what, const char *value, size_t should)
+{
+	struct buf b = BUF_INIT, unfolded = BUF_INIT;
+	size_t col = 9, longest = 0, cur = 0, lines = 1;
+	char *dec = NULL;
+
+	buf_puts(&b, "Subject: ");
+	if (header_encode(value, &col, &b) < 0 || b.data == NULL) {
+		ok(0, "%s: header_encode failed", what);
+		goto out;
+	}
+	for (size_t i = 0; i < b.len; i++) {
+		if (b.data[i] == '\r' && i + 1 < b.len && b.data[i + 1] == '\n') {
+			longest = cur > longest ? cur : longest;
+			cur = 0;
+			lines++;
+			i++;
+			if (i + 1 >= b.len || (b.data[i + 1] != ' ' && b.data[i + 1] != '\t'))
+				break;
+			continue;
+		}
+		cur++;
+		if (b.data[i] != '\r' && b.data[i] != '\n')
+			buf_putc(&unfolded, b.data[i]);
+	}
+	longest = cur > longest ? cur : longest;
+	ok(longest <= should, "%s: %zu lines, the longest %zu characters (at most %zu)", what, lines,
+	   longest, should);
+	ok(col == cur, "%s: the column is where the value ends (%zu, %zu)", what, col, cur);
+	dec = unfolded.data ? mime_decode_header(unfolded.data + 9) : NULL;
+	ok(dec && strcmp(dec, value) == 0, "%s: unfolded and decoded, it is the text given", what);
+out:
+	free(dec);
+	buf_release(&b);
+	buf_release(&unfolded);
+}
+
+static void header_folding(void)
+{
+	struct buf v = BUF_INIT;
+
+	header_folds("a short subject", "Week one", 78);
+	while (v.len < 3000)
+		buf_printf(&v, "word%zu ", v.len);
+	header_folds("3000 bytes with spaces", v.data, 78);
+	buf_reset(&v);
+	while (v.len < 3000)
+		buf_putc(&v, (char)('a' + v.len % 26));
+	header_folds("3000 bytes without a space", v.data, 76);
+	buf_reset(&v);
+	while (v.len < 3000)
+		buf_puts(&v, "\xc3\xa9t\xc3\xa9 \xe2\x82\xac\xf0\x9f\x98\x80");
+	header_folds("3000 bytes of UTF-8", v.data, 76);
+	buf_reset(&v);
+	buf_puts(&v, "short words then ");
+	for (int i = 0; i < 1500; i++)
+		buf_putc(&v, 'x');
+	buf_puts(&v, " and more");
+	header_folds("one word longer than a line", v.data, 76);
+	header_folds("looks encoded", "=?UTF-8?B?QQ==?= literally", 76);
+	buf_release(&v);
 }
 
 int main(void)
@@ -252,5 +321,6 @@ int main(void)
 	}
 	buf_release(&b);
 	base64_like_libetpan();
+	header_folding();
 	return unit_done();
 }
