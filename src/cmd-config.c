@@ -7,7 +7,19 @@
 #include "commands.h"
 #include "config.h"
 #include "home.h"
+#include "schedule.h"
 #include "store.h"
+
+/* The settings a due time is reckoned from. */
+static int is_calendar_setting(const char *name)
+{
+	static const char *const names[] = { "timezone", "hours", "day_length", "holidays", "commitment", NULL };
+
+	for (size_t i = 0; names[i]; i++)
+		if (strcmp(name, names[i]) == 0)
+			return 1;
+	return 0;
+}
 
 int cmd_config(struct ctx *ctx, int argc, char **argv)
 {
@@ -38,6 +50,17 @@ int cmd_config(struct ctx *ctx, int argc, char **argv)
 	st = config_check(ctx, argv[1], argv[2]);
 	if (st == CF_OK)
 		st = home_open_db(ctx, 1);
+	/* A calendar or commitment setting must leave every commitment it
+	 * reaches a due time: checked before anything is written. */
+	if (st == CF_OK && is_calendar_setting(argv[1])) {
+		struct schedule_change chg;
+		memset(&chg, 0, sizeof chg);
+		chg.setting = argv[1];
+		chg.value = argv[2];
+		st = schedule_check_change(ctx, &chg);
+		if (st == CF_ERR_USAGE)
+			return cmd_usage_error("config", "bad value for '%s': %s", argv[1], ctx->errmsg);
+	}
 	if (st == CF_OK)
 		st = store_begin(ctx);
 	if (st == CF_OK) {

@@ -25,11 +25,23 @@ struct schedule_opts {
 	const char *timezone, *hours, *day_length, *commitment;
 };
 
-static int check_schedule_opts(const char *name, const struct schedule_opts *so)
+/*
+ * The settings are checked before anything is written: their form, then
+ * (with the database) whether every commitment they touch can still be
+ * met within the calendar's search window.  handle is the person added or
+ * set; therapist, a client's therapist on add.
+ */
+static int check_schedule_opts(struct ctx *ctx, const char *name, int is_client, int set,
+			       const char *handle, const char *therapist, const struct schedule_opts *so)
 {
+	struct schedule_change chg;
 	struct commitment_spec cs;
 	struct calendar *cal;
-	char why[128], *e;
+	struct person p;
+	const char *opt, *val;
+	char why[128];
+	enum cf_status s;
+	long dl;
 	int bad;
 
 	if (so->timezone && !cal_zone_ok(so->timezone))
@@ -43,16 +55,43 @@ static int check_schedule_opts(const char *name, const struct schedule_opts *so)
 			return cmd_usage_error(name, "bad --hours '%s': %s (like 'Mon-Fri 09:00-17:00; "
 					       "Sat 10:00-12:00')", so->hours, why);
 	}
-	if (so->day_length) {
-		double h = strtod(so->day_length, &e);
-		if (*e || !(h > 0 && h <= 24))   /* a NaN fails too */
-			return cmd_usage_error(name, "bad --day-length '%s': hours from 0 to 24, like 8",
-					       so->day_length);
-	}
+	if (so->day_length && cal_parse_day_length(so->day_length, &dl) < 0)
+		return cmd_usage_error(name, "bad --day-length '%s': hours from 0 to 24 in plain decimal, like 8 "
+				       "or 7.5", so->day_length);
 	if (so->commitment && cal_parse_commitment(so->commitment, &cs) < 0)
 		return cmd_usage_error(name, "bad --commitment '%s': use 'N business hours', "
 				       "'N business days' or 'N hours'", so->commitment);
-	return 0;
+	/* A client's zone is only how they read times: no due time moves. */
+	if (!so->commitment && (is_client || (!so->hours && !so->day_length && !so->timezone)))
+		return 0;
+	memset(&chg, 0, sizeof chg);
+	chg.hours = so->hours;
+	chg.day_length = so->day_length;
+	chg.timezone = so->timezone;
+	chg.commitment = so->commitment;
+	s = home_open_db(ctx, 1);
+	if (s == CF_OK && is_client) {
+		/* Someone not registered (yet) is for add and set to report. */
+		chg.client = handle;
+		s = set ? store_client_by_handle(ctx, handle, &p) : store_therapist_by_handle(ctx, therapist, &p);
+		if (s == CF_OK) {
+			chg.therapist_id = set ? p.therapist_id : p.id;
+			s = store_therapist_by_id(ctx, chg.therapist_id, &p);
+		}
+	} else if (s == CF_OK && set) {
+		s = store_therapist_by_handle(ctx, handle, &p);
+		chg.therapist_id = p.id;
+	}
+	if (s == CF_ERR_NOTFOUND)
+		return 0;
+	chg.therapist = is_client || set ? p.handle : handle;
+	if (s == CF_OK)
+		s = schedule_check_change(ctx, &chg);
+	if (s != CF_ERR_USAGE)
+		return s == CF_OK ? 0 : cmd_fail(ctx, s);
+	opt = so->commitment ? "--commitment" : so->hours ? "--hours" : so->day_length ? "--day-length" : "--timezone";
+	val = so->commitment ? so->commitment : so->hours ? so->hours : so->day_length ? so->day_length : so->timezone;
+	return cmd_usage_error(name, "bad %s '%s': %s", opt, val, ctx->errmsg);
 }
 
 static enum cf_status set_column(struct ctx *ctx, int is_client, const char *handle, const char *col,
@@ -143,8 +182,8 @@ static int people_add(struct ctx *ctx, int is_client, int set, int argc, char **
 	}
 	if (optind + 1 != argc)
 		return cmd_usage_error(name, "%s takes exactly one HANDLE", set ? "set" : "add");
-	if (check_schedule_opts(name, &so))
-		return 64;
+	if ((ch = check_schedule_opts(ctx, name, is_client, set, argv[optind], r.therapist, &so)))
+		return ch;
 	if (set && (r.email || r.key_file || r.therapist))
 		return cmd_usage_error(name, "set changes --timezone, --commitment%s; to change a key or "
 				       "address, register anew", is_client ? "" : ", --hours, --day-length");
@@ -194,6 +233,18 @@ static int therapist_holiday(struct ctx *ctx, int argc, char **argv)
 		s = store_therapist_by_handle(ctx, argv[1], &t);
 		if (s == CF_ERR_NOTFOUND)
 			s = ctx_error(ctx, CF_ERR_NOTFOUND, "no therapist '%s'", argv[1]);
+	}
+	if (s == CF_OK) {
+		/* Days off must leave every commitment of the calendar a due time. */
+		struct schedule_change chg;
+		memset(&chg, 0, sizeof chg);
+		chg.therapist_id = t.id;
+		chg.therapist = t.handle;
+		chg.holidays = (const char *const *)argv + 2;
+		chg.nholidays = (size_t)argc - 2;
+		s = schedule_check_change(ctx, &chg);
+		if (s == CF_ERR_USAGE)
+			return cmd_usage_error("therapist", "bad holiday%s: %s", argc > 3 ? "s" : "", ctx->errmsg);
 	}
 	if (s == CF_OK)
 		s = store_prepare(ctx, "INSERT OR IGNORE INTO holidays(therapist_id, date) VALUES (?1, ?2)", &st);
