@@ -62,6 +62,8 @@ struct entry_plan {
 	int open_exists;             /* the client already waits for an answer */
 	int urgent;
 	time_t due;                  /* when a new commitment would fall due */
+	int unmeetable;              /* the calendar holds no due time: due at once, flagged */
+	char why[256];               /* then: what it needs and what the calendar holds */
 };
 
 enum cf_status schedule_plan_entry(struct ctx *ctx, const struct person *client, time_t received,

@@ -157,6 +157,7 @@ struct queue_row {
 	const char *client, *therapist, *tz, *message_id, *received, *due;
 	time_t r, d;
 	int urgent;
+	int unmeetable;   /* the calendar gave no due time: due at once, flagged */
 };
 
 /*
@@ -190,6 +191,8 @@ static void text_line(struct buf *b, const struct queue_row *q, time_t when)
 	span_text((long)(q->d - when), b);
 	if (q->urgent)
 		buf_append(b, "  URGENT", 8);
+	if (q->unmeetable)
+		buf_puts(b, "  UNMEETABLE: no due time in the calendar");
 	buf_putc(b, '\n');
 	fwrite(b->data, 1, b->len, stdout);
 }
@@ -207,7 +210,8 @@ static void json_item(const struct queue_row *q, time_t when, int first)
 	fputs(",\"due_at\":", stdout);
 	json_str(stdout, q->due);
 	fputs(when >= q->d ? ",\"overdue\":true" : ",\"overdue\":false", stdout);
-	fputs(q->urgent ? ",\"urgent\":true}" : ",\"urgent\":false}", stdout);
+	fputs(q->urgent ? ",\"urgent\":true" : ",\"urgent\":false", stdout);
+	fputs(q->unmeetable ? ",\"unmeetable\":true}" : ",\"unmeetable\":false}", stdout);
 }
 
 static const char *therapist_zone(struct ctx *ctx, int64_t id)
@@ -265,9 +269,11 @@ int cmd_queue(struct ctx *ctx, int argc, char **argv)
 			       "INDEXED BY commitments_queue WHERE met_at IS NULL AND therapist_id = ?1) ORDER BY id" :
 			       "SELECT id, handle FROM clients ORDER BY id", therapist ? t.id : 0, NULL, &clients);
 	if (s == CF_OK)
+		/* The flag is a row in reminders (schedule.c): one lookup by its key a line. */
 		s = store_prepare(ctx, "SELECT c.client_id, c.therapist_id, c.message_id, c.received_at, c.due_at, "
-				  "c.urgent FROM commitments c INDEXED BY commitments_queue WHERE c.met_at IS NULL "
-				  "AND (?1 = 0 OR c.therapist_id = ?1) ORDER BY c.due_at, c.id", &st);
+				  "c.urgent, EXISTS (SELECT 1 FROM reminders r WHERE r.commitment_id = c.id "
+				  "AND r.kind = 'unmeetable') FROM commitments c INDEXED BY commitments_queue "
+				  "WHERE c.met_at IS NULL AND (?1 = 0 OR c.therapist_id = ?1) ORDER BY c.due_at, c.id", &st);
 	if (s != CF_OK) {
 		names_release(&names);
 		names_release(&clients);
@@ -288,6 +294,7 @@ int cmd_queue(struct ctx *ctx, int argc, char **argv)
 		q.received = (const char *)sqlite3_column_text(st, 3);
 		q.due = (const char *)sqlite3_column_text(st, 4);
 		q.urgent = sqlite3_column_int(st, 5);
+		q.unmeetable = sqlite3_column_int(st, 6);
 		q.r = q.d = 0;
 		time_parse_iso(q.received, &q.r);
 		time_parse_iso(q.due, &q.d);

@@ -328,16 +328,47 @@ enum cf_status schedule_plan_entry(struct ctx *ctx, const struct person *client,
 	if (s == CF_OK)
 		s = schedule_spec(ctx, client->id, &spec);
 	if (s == CF_OK) {
+		/* A calendar changed since the commitment was set may hold no due
+		 * time for it: no other time is made up.  The commitment is due at
+		 * once, flagged, and the therapist told what to fix. */
 		out->due = cal_due(cal, received, &spec);
-		if (out->due == (time_t)-1)
-			out->due = received + 7 * 86400;   /* no business hours at all: a week */
+		if (out->due == (time_t)-1) {
+			cal_check_commitment(cal, received, &spec, out->why, sizeof out->why);
+			out->unmeetable = 1;
+			out->due = received;
+		}
 		if (urgent && cal_parse_commitment(config_get(ctx->cfg, "urgent_commitment"), &us) == 0) {
 			time_t ud = cal_due(cal, received, &us);
-			if (ud != (time_t)-1 && ud < out->due)
+			if (ud != (time_t)-1 && (ud < out->due || out->unmeetable)) {
 				out->due = ud;
+				out->unmeetable = 0;
+			}
 		}
 	}
 	free(cal);
+	return s;
+}
+
+/*
+ * The flag of a commitment with no due time from the calendar: a row in
+ * reminders of kind 'unmeetable', for the alert the therapist is sent at
+ * the same time.  A row there, not a column: it needs no new schema, so
+ * a database stays readable by the version before, whose queue and
+ * remind ask reminders only for the kinds they know.
+ */
+static enum cf_status flag_unmeetable(struct ctx *ctx, int64_t commitment_id, const char *now)
+{
+	sqlite3_stmt *st = NULL;
+	enum cf_status s;
+
+	s = store_prepare(ctx, "INSERT OR IGNORE INTO reminders(commitment_id, kind, sent_at) "
+			  "VALUES (?1, 'unmeetable', ?2)", &st);
+	if (s != CF_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, commitment_id);
+	sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+	s = store_step_done(ctx, st, "flag a commitment");
+	sqlite3_finalize(st);
 	return s;
 }
 
@@ -358,15 +389,17 @@ enum cf_status schedule_entry(struct ctx *ctx, const struct person *client, int6
 	time_format_iso(ctx->now, now, sizeof now);
 	time_format_iso(plan->due, dues, sizeof dues);
 	if (open_id) {
-		/* Joins the open commitment; an urgent entry can only bring it forward. */
+		/* Joins the open commitment; an urgent entry can only bring it
+		 * forward, and only to a due time the calendar gave. */
 		s = store_prepare(ctx, "UPDATE commitments SET entries = entries + 1, "
-				  "urgent = max(urgent, ?2), due_at = CASE WHEN ?2 AND ?3 < due_at THEN ?3 ELSE due_at END "
+				  "urgent = max(urgent, ?2), due_at = CASE WHEN ?4 AND ?3 < due_at THEN ?3 ELSE due_at END "
 				  "WHERE id = ?1", &st);
 		if (s != CF_OK)
 			return s;
 		sqlite3_bind_int64(st, 1, open_id);
 		sqlite3_bind_int(st, 2, plan->urgent);
 		sqlite3_bind_text(st, 3, dues, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 4, plan->urgent && !plan->unmeetable);
 	} else {
 		s = store_prepare(ctx, "INSERT INTO commitments(client_id, therapist_id, entry_id, message_id, "
 				  "received_at, due_at, urgent) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", &st);
@@ -384,6 +417,8 @@ enum cf_status schedule_entry(struct ctx *ctx, const struct person *client, int6
 	}
 	s = store_step_done(ctx, st, "record a commitment");
 	sqlite3_finalize(st);
+	if (s == CF_OK && *opened && plan->unmeetable)
+		s = flag_unmeetable(ctx, sqlite3_last_insert_rowid(ctx->db), now);
 	return s;
 }
 
