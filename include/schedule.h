@@ -62,7 +62,14 @@ struct entry_plan {
 	int open_exists;             /* the client already waits for an answer */
 	int urgent;
 	time_t due;                  /* when a new commitment would fall due */
-	int unmeetable;              /* the calendar holds no due time: due at once, flagged */
+	/*
+	 * The calendar holds no due time: due is the received time, and the
+	 * commitment is flagged.  Every due time a calendar gives is later
+	 * than the received time (a commitment is at least a minute), so a
+	 * stored due_at equal to received_at marks exactly these; a reminders
+	 * row of kind 'unmeetable' records the alert the therapist was sent.
+	 */
+	int unmeetable;
 	char why[256];               /* then: what it needs and what the calendar holds */
 };
 

@@ -269,11 +269,9 @@ int cmd_queue(struct ctx *ctx, int argc, char **argv)
 			       "INDEXED BY commitments_queue WHERE met_at IS NULL AND therapist_id = ?1) ORDER BY id" :
 			       "SELECT id, handle FROM clients ORDER BY id", therapist ? t.id : 0, NULL, &clients);
 	if (s == CF_OK)
-		/* The flag is a row in reminders (schedule.c): one lookup by its key a line. */
 		s = store_prepare(ctx, "SELECT c.client_id, c.therapist_id, c.message_id, c.received_at, c.due_at, "
-				  "c.urgent, EXISTS (SELECT 1 FROM reminders r WHERE r.commitment_id = c.id "
-				  "AND r.kind = 'unmeetable') FROM commitments c INDEXED BY commitments_queue "
-				  "WHERE c.met_at IS NULL AND (?1 = 0 OR c.therapist_id = ?1) ORDER BY c.due_at, c.id", &st);
+				  "c.urgent FROM commitments c INDEXED BY commitments_queue WHERE c.met_at IS NULL "
+				  "AND (?1 = 0 OR c.therapist_id = ?1) ORDER BY c.due_at, c.id", &st);
 	if (s != CF_OK) {
 		names_release(&names);
 		names_release(&clients);
@@ -294,10 +292,12 @@ int cmd_queue(struct ctx *ctx, int argc, char **argv)
 		q.received = (const char *)sqlite3_column_text(st, 3);
 		q.due = (const char *)sqlite3_column_text(st, 4);
 		q.urgent = sqlite3_column_int(st, 5);
-		q.unmeetable = sqlite3_column_int(st, 6);
 		q.r = q.d = 0;
 		time_parse_iso(q.received, &q.r);
 		time_parse_iso(q.due, &q.d);
+		/* Only a commitment without a due time is due when received
+		 * (schedule.h): read from the index, with no lookup a line. */
+		q.unmeetable = q.d == q.r;
 		if (json)
 			json_item(&q, when, n == 0);
 		else

@@ -350,11 +350,12 @@ enum cf_status schedule_plan_entry(struct ctx *ctx, const struct person *client,
 }
 
 /*
- * The flag of a commitment with no due time from the calendar: a row in
- * reminders of kind 'unmeetable', for the alert the therapist is sent at
- * the same time.  A row there, not a column: it needs no new schema, so
- * a database stays readable by the version before, whose queue and
- * remind ask reminders only for the kinds they know.
+ * The record of a commitment with no due time from the calendar: a row
+ * in reminders of kind 'unmeetable', for the alert the therapist is sent
+ * in the same transaction (its due_at equal to received_at is the flag
+ * queue reads).  A row there, not a column: it needs no new schema, so a
+ * database stays readable by the version before, whose queue and remind
+ * ask reminders only for the kinds they know.
  */
 static enum cf_status flag_unmeetable(struct ctx *ctx, int64_t commitment_id, const char *now)
 {
