@@ -21,6 +21,22 @@ static int is_calendar_setting(const char *name)
 	return 0;
 }
 
+static enum cf_status check_calendar_setting(struct ctx *ctx, const char *name, const char *value)
+{
+	struct schedule_change chg;
+	char why[sizeof ctx->errmsg];
+	enum cf_status st;
+
+	memset(&chg, 0, sizeof chg);
+	chg.setting = name;
+	chg.value = value;
+	st = schedule_check_change(ctx, &chg);
+	if (st != CF_ERR_USAGE)
+		return st;
+	snprintf(why, sizeof why, "%s", ctx->errmsg);
+	return ctx_error(ctx, CF_ERR_USAGE, "bad value for '%s': %s", name, why);
+}
+
 int cmd_config(struct ctx *ctx, int argc, char **argv)
 {
 	char path[4096];
@@ -50,19 +66,13 @@ int cmd_config(struct ctx *ctx, int argc, char **argv)
 	st = config_check(ctx, argv[1], argv[2]);
 	if (st == CF_OK)
 		st = home_open_db(ctx, 1);
-	/* A calendar or commitment setting must leave every commitment it
-	 * reaches a due time: checked before anything is written. */
-	if (st == CF_OK && is_calendar_setting(argv[1])) {
-		struct schedule_change chg;
-		memset(&chg, 0, sizeof chg);
-		chg.setting = argv[1];
-		chg.value = argv[2];
-		st = schedule_check_change(ctx, &chg);
-		if (st == CF_ERR_USAGE)
-			return cmd_usage_error("config", "bad value for '%s': %s", argv[1], ctx->errmsg);
-	}
 	if (st == CF_OK)
 		st = store_begin(ctx);
+	/* A calendar or commitment setting must leave every commitment it
+	 * reaches a due time: checked, in the transaction, against what the
+	 * change is written over. */
+	if (st == CF_OK && is_calendar_setting(argv[1]))
+		st = check_calendar_setting(ctx, argv[1], argv[2]);
 	if (st == CF_OK) {
 		char detail[256];
 		snprintf(detail, sizeof detail, "%s = %.200s", argv[1], argv[2]);

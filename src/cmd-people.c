@@ -25,22 +25,11 @@ struct schedule_opts {
 	const char *timezone, *hours, *day_length, *commitment;
 };
 
-/*
- * The settings are checked before anything is written: their form, then
- * (with the database) whether every commitment they touch can still be
- * met within the calendar's search window.  handle is the person added or
- * set; therapist, a client's therapist on add.
- */
-static int check_schedule_opts(struct ctx *ctx, const char *name, int is_client, int set,
-			       const char *handle, const char *therapist, const struct schedule_opts *so)
+static int check_schedule_opts(const char *name, const struct schedule_opts *so)
 {
-	struct schedule_change chg;
 	struct commitment_spec cs;
 	struct calendar *cal;
-	struct person p;
-	const char *opt, *val;
 	char why[128];
-	enum cf_status s;
 	long dl;
 	int bad;
 
@@ -61,37 +50,61 @@ static int check_schedule_opts(struct ctx *ctx, const char *name, int is_client,
 	if (so->commitment && cal_parse_commitment(so->commitment, &cs) < 0)
 		return cmd_usage_error(name, "bad --commitment '%s': use 'N business hours', "
 				       "'N business days' or 'N hours'", so->commitment);
+	return 0;
+}
+
+/*
+ * With the database open and before anything is written: whether every
+ * commitment the settings touch can still be met within the calendar's
+ * search window.  handle is the person added or set; therapist, a
+ * client's therapist on add.  Someone not registered (yet) is for add and
+ * set to report.  CF_ERR_USAGE names the option and why.
+ */
+static enum cf_status check_schedule_change(struct ctx *ctx, int is_client, int set, const char *handle,
+					    const char *therapist, const struct schedule_opts *so)
+{
+	struct schedule_change chg;
+	struct person p;
+	const char *opt, *val;
+	enum cf_status s = CF_OK;
+
 	/* A client's zone is only how they read times: no due time moves. */
 	if (!so->commitment && (is_client || (!so->hours && !so->day_length && !so->timezone)))
-		return 0;
+		return CF_OK;
 	memset(&chg, 0, sizeof chg);
+	memset(&p, 0, sizeof p);
 	chg.hours = so->hours;
 	chg.day_length = so->day_length;
 	chg.timezone = so->timezone;
 	chg.commitment = so->commitment;
-	s = home_open_db(ctx, 1);
-	if (s == CF_OK && is_client) {
-		/* Someone not registered (yet) is for add and set to report. */
+	chg.therapist = handle;
+	if (is_client) {
 		chg.client = handle;
 		s = set ? store_client_by_handle(ctx, handle, &p) : store_therapist_by_handle(ctx, therapist, &p);
 		if (s == CF_OK) {
 			chg.therapist_id = set ? p.therapist_id : p.id;
 			s = store_therapist_by_id(ctx, chg.therapist_id, &p);
 		}
-	} else if (s == CF_OK && set) {
+		chg.therapist = p.handle;
+	} else if (set) {
 		s = store_therapist_by_handle(ctx, handle, &p);
 		chg.therapist_id = p.id;
 	}
-	if (s == CF_ERR_NOTFOUND)
-		return 0;
-	chg.therapist = is_client || set ? p.handle : handle;
+	if (s == CF_ERR_NOTFOUND) {
+		ctx->errmsg[0] = '\0';
+		return CF_OK;
+	}
 	if (s == CF_OK)
 		s = schedule_check_change(ctx, &chg);
 	if (s != CF_ERR_USAGE)
-		return s == CF_OK ? 0 : cmd_fail(ctx, s);
+		return s;
 	opt = so->commitment ? "--commitment" : so->hours ? "--hours" : so->day_length ? "--day-length" : "--timezone";
 	val = so->commitment ? so->commitment : so->hours ? so->hours : so->day_length ? so->day_length : so->timezone;
-	return cmd_usage_error(name, "bad %s '%s': %s", opt, val, ctx->errmsg);
+	{
+		char why[sizeof ctx->errmsg];
+		snprintf(why, sizeof why, "%s", ctx->errmsg);
+		return ctx_error(ctx, CF_ERR_USAGE, "bad %s '%s': %s", opt, val, why);
+	}
 }
 
 static enum cf_status set_column(struct ctx *ctx, int is_client, const char *handle, const char *col,
@@ -182,8 +195,8 @@ static int people_add(struct ctx *ctx, int is_client, int set, int argc, char **
 	}
 	if (optind + 1 != argc)
 		return cmd_usage_error(name, "%s takes exactly one HANDLE", set ? "set" : "add");
-	if ((ch = check_schedule_opts(ctx, name, is_client, set, argv[optind], r.therapist, &so)))
-		return ch;
+	if (check_schedule_opts(name, &so))
+		return 64;
 	if (set && (r.email || r.key_file || r.therapist))
 		return cmd_usage_error(name, "set changes --timezone, --commitment%s; to change a key or "
 				       "address, register anew", is_client ? "" : ", --hours, --day-length");
@@ -194,6 +207,8 @@ static int people_add(struct ctx *ctx, int is_client, int set, int argc, char **
 	st = home_open_db(ctx, 1);
 	if (st == CF_OK && !set)
 		st = home_open_crypto(ctx, 1);
+	if (st == CF_OK)
+		st = check_schedule_change(ctx, is_client, set, argv[optind], r.therapist, &so);
 	if (st == CF_OK && !set) {
 		/* The zone of a therapist is stored with the registration itself. */
 		if (!is_client)
