@@ -179,6 +179,14 @@ test_expect_success 'a second entry joins the flagged commitment: no second aler
 	test "$(db_query "$PRACTICE" "SELECT count(*) FROM reminders WHERE kind = '\''unmeetable'\''")" = 1
 '
 
+test_expect_success 'remind lists it as due when received, saying the calendar gives no due time' '
+	before=$(to_count thera@clinic.example) &&
+	confidant remind --at "2026-03-07 10:10" >r && test_grep "sent 1 digest" r &&
+	test "$(to_count thera@clinic.example)" = $((before + 1)) &&
+	decrypt_as thera "$(last_to thera@clinic.example)" | qp_decode | tr -d "\r" >digest &&
+	test_grep "^  ivy: was due 2026-03-02 10:00 UTC (overdue by 120h 10m), when received: the calendar gives no due time$" digest
+'
+
 test_expect_success 'once the calendar is fixed, due and new commitments are computed again' '
 	cp conf.good "$PRACTICE/confidant.conf" &&
 	confidant due --client ivy --received "2026-03-02 10:00" --json | jq_py "d[\"due_at\"]" >due &&
