@@ -23,7 +23,8 @@
  * Checked on each run: the due time of a commitment that is found is not
  * before the time received, and the business time between the two is the
  * commitment (cal_add_business() and cal_business_between() walk the same
- * calendar).
+ * calendar); cal_check_commitment() finds a commitment unmeetable exactly
+ * when cal_due() finds no due time.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -149,6 +150,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (spec.business && minutes < 0)
 			minutes = (long)((-minutes) * cal->day_minutes / 1000);
 		(void)cal_is_business_time(cal, received);
+		/* The check that refuses a setting agrees with cal_due(). */
+		if ((due == (time_t)-1) != (cal_check_commitment(cal, received, &spec, out, sizeof out) < 0)) {
+			fprintf(stderr, "cal_check_commitment disagrees with cal_due\n");
+			abort();
+		}
 		cal_format_local(cal->tz, received, out, sizeof out);
 		if (due != (time_t)-1) {
 			cal_format_local(cal->tz, due, out, sizeof out);

@@ -18,6 +18,12 @@
 #define CAL_MAX_HOLIDAYS 512
 #define CAL_MAX_AWAY 64
 
+/*
+ * How far ahead business time is searched for a due time: ten years of
+ * local days.  A commitment that does not fit in them is unmeetable.
+ */
+#define CAL_SEARCH_DAYS 3660
+
 struct cal_span {
 	int wday;        /* 0 = Sunday .. 6 = Saturday */
 	int start, end;  /* minutes after local midnight; end may be 1440 */
@@ -53,10 +59,15 @@ struct commitment_spec {
 int cal_parse_hours(const char *spec, struct calendar *c, char *why, size_t whylen);
 
 /* Parses "N business hours", "N business days", "N hours" (or minutes,
- * days); business days use day_minutes at evaluation.  0 or -1. */
+ * days); business days use day_minutes at evaluation.  N is a plain
+ * decimal number ("1", "1.5"): no exponent, no other base.  0 or -1. */
 int cal_parse_commitment(const char *spec, struct commitment_spec *out);
 
-/* Adds a holiday "YYYY-MM-DD"; -1 when it is not a date. */
+/* Parses a day length in hours ("8", "7.5"; above 0, at most 24, plain
+ * decimal) into minutes.  0 or -1. */
+int cal_parse_day_length(const char *s, long *minutes);
+
+/* Adds a holiday "YYYY-MM-DD"; -1 when it is not a date that exists. */
 int cal_add_holiday(struct calendar *c, const char *date);
 
 /* Adds every date of a list "YYYY-MM-DD, YYYY-MM-DD ..."; -1 on a bad one. */
@@ -73,7 +84,8 @@ void cal_localtime(const char *tz, time_t t, struct tm *out);
 
 /*
  * Parses TIME as an ISO 8601 instant with an offset, or as a local time
- * ("YYYY-MM-DD HH:MM[:SS]" or with T) in tz.  0 or -1.
+ * ("YYYY-MM-DD HH:MM[:SS]" or with T) in tz; a local date must exist
+ * (no 2026-02-30, no year 0).  0 or -1.
  */
 int cal_parse_time(const char *tz, const char *s, time_t *out);
 
@@ -93,7 +105,20 @@ time_t cal_add_business(const struct calendar *c, time_t t, long minutes);
 /* Business minutes in [a, b). */
 long cal_business_between(const struct calendar *c, time_t a, time_t b);
 
-/* When an entry received at t is due under spec. */
+/* When an entry received at t is due under spec: never before received;
+ * (time_t)-1 when no due time lies within CAL_SEARCH_DAYS. */
 time_t cal_due(const struct calendar *c, time_t received, const struct commitment_spec *spec);
+
+/* How long spec is under c, in minutes (business days in day lengths). */
+long cal_commitment_minutes(const struct calendar *c, const struct commitment_spec *spec);
+
+/*
+ * Whether a commitment taken at t can be met under c: 0, or -1 with why
+ * saying what it needs and what the search window holds ("it needs 800
+ * business hours and the 3660 days from 2026-03-02 hold 261 business
+ * hours").  Wall-clock commitments can always be met.
+ */
+int cal_check_commitment(const struct calendar *c, time_t t, const struct commitment_spec *spec,
+			 char *why, size_t whylen);
 
 #endif

@@ -66,7 +66,8 @@ enum cf_status relay_notice_record(struct ctx *ctx, const char *address);
  * The acknowledgement of a new commitment, to the client: when the entry
  * was received and when the reply is due, in the client's zone, then the
  * practice's boundaries text (and crisis resources for an urgent entry).
- * It names no content.
+ * It names no content.  due (time_t)-1: the calendar gives no due time,
+ * and none is promised.
  */
 enum cf_status relay_ack(struct ctx *ctx, const struct person *client, const char *client_tz,
 			 const char *in_reply_to, time_t received, time_t due, int urgent,

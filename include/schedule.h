@@ -20,6 +20,32 @@
 /* The calendar of a therapist: their settings over the practice's. */
 enum cf_status schedule_calendar(struct ctx *ctx, int64_t therapist_id, struct calendar *out);
 
+/*
+ * Calendar and commitment settings about to change, for
+ * schedule_check_change(); NULL (or 0) where nothing changes.
+ */
+struct schedule_change {
+	int64_t therapist_id;        /* whose calendar counts; 0: a therapist being added */
+	const char *therapist;       /* their handle, for messages */
+	const char *client;          /* a client whose own commitment changes (handle), or NULL */
+	const char *timezone, *hours, *day_length;   /* the therapist's, without client */
+	const char *commitment;      /* the client's with client, else the therapist's */
+	const char *const *holidays; /* dates added to the therapist's */
+	size_t nholidays;
+	const char *setting, *value; /* instead: a practice setting (confidant config) */
+};
+
+/*
+ * Whether every commitment the change touches can still be met from now
+ * within the calendar's search window (CAL_SEARCH_DAYS): a therapist's
+ * change, their own commitment and each of their clients'; a client's,
+ * theirs; a practice setting, the practice's calendar and every
+ * therapist's.  CF_ERR_USAGE names the commitment, the calendar and what
+ * is missing; settings that do not parse are for the caller to refuse
+ * first.
+ */
+enum cf_status schedule_check_change(struct ctx *ctx, const struct schedule_change *chg);
+
 /* The commitment of a client: the client's, else the therapist's, else the practice's. */
 enum cf_status schedule_spec(struct ctx *ctx, int64_t client_id, struct commitment_spec *out);
 
@@ -36,6 +62,15 @@ struct entry_plan {
 	int open_exists;             /* the client already waits for an answer */
 	int urgent;
 	time_t due;                  /* when a new commitment would fall due */
+	/*
+	 * The calendar holds no due time: due is the received time, and the
+	 * commitment is flagged.  Every due time a calendar gives is later
+	 * than the received time (a commitment is at least a minute), so a
+	 * stored due_at equal to received_at marks exactly these; a reminders
+	 * row of kind 'unmeetable' records the alert the therapist was sent.
+	 */
+	int unmeetable;
+	char why[256];               /* then: what it needs and what the calendar holds */
 };
 
 enum cf_status schedule_plan_entry(struct ctx *ctx, const struct person *client, time_t received,

@@ -340,6 +340,21 @@ static int parse_num(const char **p, int digits, int *out)
 	return 0;
 }
 
+/*
+ * Whether y-m-d names a day of the proleptic Gregorian calendar from year
+ * 1 on.  The arithmetic would take 2026-02-30 as 2026-03-02 and year 0 as
+ * 1 BC: a date that does not exist is refused, never moved.
+ */
+static int date_exists(int y, int m, int d)
+{
+	static const int mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	if (y < 1 || m < 1 || m > 12 || d < 1)
+		return 0;
+	return d <= mdays[m - 1] + (m == 2 && leap);
+}
+
 int cal_parse_time(const char *tz, const char *s, time_t *out)
 {
 	const char *p = s;
@@ -354,7 +369,7 @@ int cal_parse_time(const char *tz, const char *s, time_t *out)
 		return -1;
 	if (*p == ':' && (p++, parse_num(&p, 2, &sec)))
 		return -1;
-	if (*p != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59)
+	if (*p != '\0' || !date_exists(y, mo, d) || h > 23 || mi > 59 || sec > 59)
 		return -1;
 	*out = cal_local_to_utc(tz, y, mo, d, h * 60 + mi) + sec;
 	return 0;
@@ -487,15 +502,50 @@ int cal_parse_hours(const char *spec, struct calendar *c, char *why, size_t whyl
 	return 0;
 }
 
+/*
+ * A plain decimal number at *p ("1", "1.5", "048"), up to white space or
+ * the end; its value in *out.  strtod() alone would also take "0x1p3",
+ * "1e2", "inf" and "nan": a number in another base or notation is no
+ * setting anyone means to write, and is refused.
+ */
+static int parse_decimal(const char **p, double *out)
+{
+	const char *s = *p, *q = s;
+	char buf[32];
+
+	while (isdigit((unsigned char)*q))
+		q++;
+	if (q == s)
+		return -1;
+	if (*q == '.') {
+		const char *f = ++q;
+		while (isdigit((unsigned char)*q))
+			q++;
+		if (q == f)
+			return -1;
+	}
+	if (*q != '\0' && *q != ' ' && *q != '\t')
+		return -1;
+	if ((size_t)(q - s) >= sizeof buf)
+		return -1;
+	memcpy(buf, s, (size_t)(q - s));
+	buf[q - s] = '\0';
+	*out = strtod(buf, NULL);
+	*p = q;
+	return 0;
+}
+
 int cal_parse_commitment(const char *spec, struct commitment_spec *out)
 {
 	char unit[32] = "", word[32] = "", extra[8] = "";
+	const char *p = spec;
 	double num;
 	int k;
 
-	k = sscanf(spec, " %lf %31s %31s %7s", &num, word, unit, extra);
-	/* Written so that a NaN ("nan hours") fails too: it would reach the
-	 * conversions to long below, which are undefined for it. */
+	skip_space(&p);
+	if (parse_decimal(&p, &num) < 0)
+		return -1;
+	k = sscanf(p, " %31s %31s %7s", word, unit, extra) + 1;
 	if (k < 2 || !(num > 0 && num <= 100000) || k == 4)
 		return -1;
 	out->business = 0;
@@ -520,8 +570,19 @@ int cal_parse_commitment(const char *spec, struct commitment_spec *out)
 		out->minutes = out->business ? -(long)(num * 1000) : (long)(num * 1440);
 	else
 		return -1;
-	/* Less than a minute ("1e-9 hours") would be a commitment due at once. */
+	/* Less than a minute ("0.001 hours") would be a commitment due at once. */
 	return out->minutes == 0 ? -1 : 0;
+}
+
+int cal_parse_day_length(const char *s, long *minutes)
+{
+	const char *p = s;
+	double h;
+
+	if (parse_decimal(&p, &h) < 0 || *p != '\0' || !(h > 0 && h <= 24) || (long)(h * 60) == 0)
+		return -1;
+	*minutes = (long)(h * 60);
+	return 0;
 }
 
 int cal_add_holiday(struct calendar *c, const char *date)
@@ -530,7 +591,7 @@ int cal_add_holiday(struct calendar *c, const char *date)
 	int y, m, d;
 
 	if (parse_num(&p, 4, &y) || *p++ != '-' || parse_num(&p, 2, &m) || *p++ != '-' ||
-	    parse_num(&p, 2, &d) || *p != '\0' || m < 1 || m > 12 || d < 1 || d > 31)
+	    parse_num(&p, 2, &d) || *p != '\0' || !date_exists(y, m, d))
 		return -1;
 	if (c->nholidays == CAL_MAX_HOLIDAYS)
 		return -1;
@@ -577,7 +638,7 @@ static int walk(const struct calendar *c, time_t from, time_t until, piece_fn fn
 		open_days |= 1u << c->spans[i].wday;
 	cal_localtime(c->tz, from, &lt);
 	day0 = days_from_civil(lt.tm_year + 1900, lt.tm_mon + 1, lt.tm_mday);
-	for (long k = -1; k < 3660; k++) {
+	for (long k = -1; k < CAL_SEARCH_DAYS; k++) {
 		int y, m, d, wday;
 		long day = day0 + k;
 		wday = (int)(((day % 7) + 11) % 7);   /* 1970-01-01 was a Thursday */
@@ -677,13 +738,48 @@ int cal_is_business_time(const struct calendar *c, time_t t)
 
 time_t cal_due(const struct calendar *c, time_t received, const struct commitment_spec *spec)
 {
-	long minutes = spec->minutes;
-
 	if (!spec->business)
-		return received + (time_t)minutes * 60;
-	if (minutes < 0)   /* business days, in thousandths */
-		minutes = (long)((-minutes) * c->day_minutes / 1000);
-	return cal_add_business(c, received, minutes);
+		return received + (time_t)spec->minutes * 60;
+	return cal_add_business(c, received, cal_commitment_minutes(c, spec));
+}
+
+long cal_commitment_minutes(const struct calendar *c, const struct commitment_spec *spec)
+{
+	if (spec->minutes < 0)   /* business days, in thousandths */
+		return (long)((-spec->minutes) * c->day_minutes / 1000);
+	return spec->minutes;
+}
+
+/* "261 business hours", "261 business hours and 30 minutes", "45 business minutes". */
+static void business_text(long minutes, char *out, size_t n)
+{
+	long h = minutes / 60, m = minutes % 60;
+
+	if (h == 0)
+		snprintf(out, n, "%ld business minute%s", m, m == 1 ? "" : "s");
+	else if (m == 0)
+		snprintf(out, n, "%ld business hour%s", h, h == 1 ? "" : "s");
+	else
+		snprintf(out, n, "%ld business hour%s and %ld minute%s", h, h == 1 ? "" : "s", m, m == 1 ? "" : "s");
+}
+
+int cal_check_commitment(const struct calendar *c, time_t t, const struct commitment_spec *spec,
+			 char *why, size_t whylen)
+{
+	char need[64], have[64], day[64];
+	long held;
+
+	if (cal_due(c, t, spec) != (time_t)-1)
+		return 0;
+	/* What the window holds, so that the message says how far off it is. */
+	held = cal_business_between(c, t, t + (time_t)CAL_SEARCH_DAYS * 86400);
+	business_text(cal_commitment_minutes(c, spec), need, sizeof need);
+	business_text(held, have, sizeof have);
+	cal_format_local(c->tz, t, day, sizeof day);
+	day[strcspn(day, " ")] = '\0';
+	snprintf(why, whylen, "it needs %s and the %d days from %s hold %s", need, CAL_SEARCH_DAYS, day,
+		 held ? have : "none");
+	return -1;
 }
 
 int cal_parse_since(const char *tz, const char *s, time_t *out)

@@ -7,7 +7,35 @@
 #include "commands.h"
 #include "config.h"
 #include "home.h"
+#include "schedule.h"
 #include "store.h"
+
+/* The settings a due time is reckoned from. */
+static int is_calendar_setting(const char *name)
+{
+	static const char *const names[] = { "timezone", "hours", "day_length", "holidays", "commitment", NULL };
+
+	for (size_t i = 0; names[i]; i++)
+		if (strcmp(name, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static enum cf_status check_calendar_setting(struct ctx *ctx, const char *name, const char *value)
+{
+	struct schedule_change chg;
+	char why[sizeof ctx->errmsg];
+	enum cf_status st;
+
+	memset(&chg, 0, sizeof chg);
+	chg.setting = name;
+	chg.value = value;
+	st = schedule_check_change(ctx, &chg);
+	if (st != CF_ERR_USAGE)
+		return st;
+	snprintf(why, sizeof why, "%s", ctx->errmsg);
+	return ctx_error(ctx, CF_ERR_USAGE, "bad value for '%s': %s", name, why);
+}
 
 int cmd_config(struct ctx *ctx, int argc, char **argv)
 {
@@ -40,6 +68,11 @@ int cmd_config(struct ctx *ctx, int argc, char **argv)
 		st = home_open_db(ctx, STORE_RW);
 	if (st == CF_OK)
 		st = store_begin(ctx);
+	/* A calendar or commitment setting must leave every commitment it
+	 * reaches a due time: checked, in the transaction, against what the
+	 * change is written over. */
+	if (st == CF_OK && is_calendar_setting(argv[1]))
+		st = check_calendar_setting(ctx, argv[1], argv[2]);
 	if (st == CF_OK) {
 		char detail[256];
 		snprintf(detail, sizeof detail, "%s = %.200s", argv[1], argv[2]);

@@ -61,7 +61,17 @@ int cmd_due(struct ctx *ctx, int argc, char **argv)
 		ret = s == CF_ERR_USAGE ? cmd_usage_error("due", "%s", ctx->errmsg) : cmd_fail(ctx, s);
 		goto out;
 	}
+	/* No due time is printed unless the calendar gives one, after r. */
 	d = cal_due(cal, r, &spec);
+	if (d == (time_t)-1 || d < r) {
+		char why[256] = "the calendar gave a time before the received time";
+		cal_check_commitment(cal, r, &spec, why, sizeof why);
+		ret = cmd_fail(ctx, ctx_error(ctx, CF_ERR_CONFIG, "no due time for client %s: their commitment "
+					      "cannot be met within %d days of therapist %s's calendar: %s; "
+					      "change the hours, holidays or away periods, or the commitment",
+					      client.handle, CAL_SEARCH_DAYS, resp.handle, why));
+		goto out;
+	}
 	time_format_iso(r, ri, sizeof ri);
 	time_format_iso(d, di, sizeof di);
 	if (json) {

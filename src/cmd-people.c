@@ -30,7 +30,8 @@ static int check_schedule_opts(const char *name, const struct schedule_opts *so)
 {
 	struct commitment_spec cs;
 	struct calendar *cal;
-	char why[128], *e;
+	char why[128];
+	long dl;
 	int bad;
 
 	if (so->timezone && !cal_zone_ok(so->timezone))
@@ -44,16 +45,67 @@ static int check_schedule_opts(const char *name, const struct schedule_opts *so)
 			return cmd_usage_error(name, "bad --hours '%s': %s (like 'Mon-Fri 09:00-17:00; "
 					       "Sat 10:00-12:00')", so->hours, why);
 	}
-	if (so->day_length) {
-		double h = strtod(so->day_length, &e);
-		if (*e || !(h > 0 && h <= 24))   /* a NaN fails too */
-			return cmd_usage_error(name, "bad --day-length '%s': hours from 0 to 24, like 8",
-					       so->day_length);
-	}
+	if (so->day_length && cal_parse_day_length(so->day_length, &dl) < 0)
+		return cmd_usage_error(name, "bad --day-length '%s': hours from 0 to 24 in plain decimal, like 8 "
+				       "or 7.5", so->day_length);
 	if (so->commitment && cal_parse_commitment(so->commitment, &cs) < 0)
 		return cmd_usage_error(name, "bad --commitment '%s': use 'N business hours', "
 				       "'N business days' or 'N hours'", so->commitment);
 	return 0;
+}
+
+/*
+ * With the database open and before anything is written: whether every
+ * commitment the settings touch can still be met within the calendar's
+ * search window.  handle is the person added or set; therapist, a
+ * client's therapist on add.  Someone not registered (yet) is for add and
+ * set to report.  CF_ERR_USAGE names the option and why.
+ */
+static enum cf_status check_schedule_change(struct ctx *ctx, int is_client, int set, const char *handle,
+					    const char *therapist, const struct schedule_opts *so)
+{
+	struct schedule_change chg;
+	struct person p;
+	const char *opt, *val;
+	enum cf_status s = CF_OK;
+
+	/* A client's zone is only how they read times: no due time moves. */
+	if (!so->commitment && (is_client || (!so->hours && !so->day_length && !so->timezone)))
+		return CF_OK;
+	memset(&chg, 0, sizeof chg);
+	memset(&p, 0, sizeof p);
+	chg.hours = so->hours;
+	chg.day_length = so->day_length;
+	chg.timezone = so->timezone;
+	chg.commitment = so->commitment;
+	chg.therapist = handle;
+	if (is_client) {
+		chg.client = handle;
+		s = set ? store_client_by_handle(ctx, handle, &p) : store_therapist_by_handle(ctx, therapist, &p);
+		if (s == CF_OK) {
+			chg.therapist_id = set ? p.therapist_id : p.id;
+			s = store_therapist_by_id(ctx, chg.therapist_id, &p);
+		}
+		chg.therapist = p.handle;
+	} else if (set) {
+		s = store_therapist_by_handle(ctx, handle, &p);
+		chg.therapist_id = p.id;
+	}
+	if (s == CF_ERR_NOTFOUND) {
+		ctx->errmsg[0] = '\0';
+		return CF_OK;
+	}
+	if (s == CF_OK)
+		s = schedule_check_change(ctx, &chg);
+	if (s != CF_ERR_USAGE)
+		return s;
+	opt = so->commitment ? "--commitment" : so->hours ? "--hours" : so->day_length ? "--day-length" : "--timezone";
+	val = so->commitment ? so->commitment : so->hours ? so->hours : so->day_length ? so->day_length : so->timezone;
+	{
+		char why[sizeof ctx->errmsg];
+		snprintf(why, sizeof why, "%s", ctx->errmsg);
+		return ctx_error(ctx, CF_ERR_USAGE, "bad %s '%s': %s", opt, val, why);
+	}
 }
 
 static enum cf_status set_column(struct ctx *ctx, int is_client, const char *handle, const char *col,
@@ -167,6 +219,8 @@ static int people_add(struct ctx *ctx, int is_client, int set, int argc, char **
 		st = home_open_db(ctx, STORE_RW);
 	if (st == CF_OK && !set)
 		st = home_open_crypto(ctx, 1);
+	if (st == CF_OK)
+		st = check_schedule_change(ctx, is_client, set, argv[optind], r.therapist, &so);
 	if (st == CF_OK && !set) {
 		/* The zone of a therapist is stored with the registration itself. */
 		if (!is_client)
@@ -210,6 +264,18 @@ static int therapist_holiday(struct ctx *ctx, int argc, char **argv)
 		s = store_therapist_by_handle(ctx, argv[1], &t);
 		if (s == CF_ERR_NOTFOUND)
 			s = ctx_error(ctx, CF_ERR_NOTFOUND, "no therapist '%s'", argv[1]);
+	}
+	if (s == CF_OK) {
+		/* Days off must leave every commitment of the calendar a due time. */
+		struct schedule_change chg;
+		memset(&chg, 0, sizeof chg);
+		chg.therapist_id = t.id;
+		chg.therapist = t.handle;
+		chg.holidays = (const char *const *)argv + 2;
+		chg.nholidays = (size_t)argc - 2;
+		s = schedule_check_change(ctx, &chg);
+		if (s == CF_ERR_USAGE)
+			return cmd_usage_error("therapist", "bad holiday%s: %s", argc > 3 ? "s" : "", ctx->errmsg);
 	}
 	if (s == CF_OK)
 		s = store_prepare(ctx, "INSERT OR IGNORE INTO holidays(therapist_id, date) VALUES (?1, ?2)", &st);

@@ -157,6 +157,7 @@ struct queue_row {
 	const char *client, *therapist, *tz, *message_id, *received, *due;
 	time_t r, d;
 	int urgent;
+	int unmeetable;   /* the calendar gave no due time: due at once, flagged */
 };
 
 /*
@@ -190,6 +191,8 @@ static void text_line(struct buf *b, const struct queue_row *q, time_t when)
 	span_text((long)(q->d - when), b);
 	if (q->urgent)
 		buf_append(b, "  URGENT", 8);
+	if (q->unmeetable)
+		buf_puts(b, "  UNMEETABLE: no due time in the calendar");
 	buf_putc(b, '\n');
 	fwrite(b->data, 1, b->len, stdout);
 }
@@ -207,7 +210,8 @@ static void json_item(const struct queue_row *q, time_t when, int first)
 	fputs(",\"due_at\":", stdout);
 	json_str(stdout, q->due);
 	fputs(when >= q->d ? ",\"overdue\":true" : ",\"overdue\":false", stdout);
-	fputs(q->urgent ? ",\"urgent\":true}" : ",\"urgent\":false}", stdout);
+	fputs(q->urgent ? ",\"urgent\":true" : ",\"urgent\":false", stdout);
+	fputs(q->unmeetable ? ",\"unmeetable\":true}" : ",\"unmeetable\":false}", stdout);
 }
 
 static const char *therapist_zone(struct ctx *ctx, int64_t id)
@@ -291,6 +295,9 @@ int cmd_queue(struct ctx *ctx, int argc, char **argv)
 		q.r = q.d = 0;
 		time_parse_iso(q.received, &q.r);
 		time_parse_iso(q.due, &q.d);
+		/* Only a commitment without a due time is due when received
+		 * (schedule.h): read from the index, with no lookup a line. */
+		q.unmeetable = q.d == q.r;
 		if (json)
 			json_item(&q, when, n == 0);
 		else

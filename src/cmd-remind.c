@@ -230,6 +230,9 @@ int cmd_remind(struct ctx *ctx, int argc, char **argv)
 				it->want_over = 1;
 				buf_printf(&over, "  %s%s: was due ", it->client, it->urgent ? " (urgent)" : "");
 				when_text(cal->tz, it->due, when, &over);
+				/* Due when received: the calendar gave it no due time (schedule.h). */
+				if (it->due == it->received)
+					buf_puts(&over, ", when received: the calendar gives no due time");
 				buf_putc(&over, '\n');
 				nover++;
 			}

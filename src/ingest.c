@@ -280,6 +280,8 @@ struct plan {
 	int crisis;                /* ack is the crisis notice of an urgent entry */
 	struct prepared urgent[2]; /* an urgent entry: alerts to the therapist and escalation */
 	int nurgent;
+	struct prepared unmeetable; /* a commitment the calendar gives no due time: the alert */
+	int have_unmeetable;
 };
 
 static void plan_release(struct plan *pl)
@@ -288,6 +290,7 @@ static void plan_release(struct plan *pl)
 	prepared_release(&pl->ack);
 	for (int i = 0; i < pl->nurgent; i++)
 		prepared_release(&pl->urgent[i]);
+	prepared_release(&pl->unmeetable);
 }
 
 /*
@@ -485,8 +488,10 @@ static enum cf_status prepare_urgent(struct ctx *ctx, struct plan *pl)
 	cal_format_local(config_get(ctx->cfg, "timezone"), pl->sched.due, due, sizeof due);
 	cal_format_local(config_get(ctx->cfg, "timezone"), ctx->now, when, sizeof when);
 	buf_printf(&text, "URGENT: an entry from client %s, received %s, contains words that may\n"
-		   "signal risk. A reply is due by %s. Confidant flags; it does not diagnose.\n"
-		   "Read it with 'confidant journal %s'.\n", pl->client.handle, when, due, pl->client.handle);
+		   "signal risk. %s%s%s Confidant flags; it does not diagnose.\n"
+		   "Read it with 'confidant journal %s'.\n", pl->client.handle, when,
+		   pl->sched.unmeetable ? "The calendar gives no due time: reply as soon as you can." : "A reply is due by ",
+		   pl->sched.unmeetable ? "" : due, pl->sched.unmeetable ? "" : ".", pl->client.handle);
 	if (text.data == NULL)
 		return CF_ERR_NOMEM;
 	/* Counted before each is built, so plan_release frees a half-built one. */
@@ -498,6 +503,41 @@ static enum cf_status prepare_urgent(struct ctx *ctx, struct plan *pl)
 		relay_escalation_target(ctx, &addr, &fpr);
 		st = relay_to_key(ctx, "urgent", addr, fpr, "Urgent journal entry", text.data, &pl->urgent[1]);
 	}
+	buf_release(&text);
+	return st;
+}
+
+/*
+ * A new commitment the calendar gives no due time: the responsible
+ * therapist is told which client and what to fix.  Handles and calendar
+ * facts only, never a word of the entry.
+ */
+static enum cf_status prepare_unmeetable(struct ctx *ctx, struct plan *pl)
+{
+	const struct person *t = &pl->sched.responsible;
+	char when[64], iso[32];
+	struct buf text = BUF_INIT;
+	enum cf_status st;
+
+	cal_format_local(config_get(ctx->cfg, "timezone"), ctx->now, when, sizeof when);
+	time_format_iso(ctx->now, iso, sizeof iso);
+	buf_printf(&text, "The commitment for client %s cannot be computed from the calendar of\n"
+		   "therapist %s in the %d days Confidant looks ahead:\n%s.\n\n"
+		   "An entry from client %s, received %s, is stored.\n"
+		   "Its commitment is flagged in 'confidant queue' and counts as due at\n"
+		   "once; the client was told no due time.\n\n"
+		   "To fix it, give the calendar business time or shorten the commitment:\n"
+		   "'confidant therapist set %s --hours ...', remove holidays or away\n"
+		   "periods that cover the coming years, or\n"
+		   "'confidant client set %s --commitment ...'. See that a fix works with\n"
+		   "'confidant due --client %s --received %s'.\n",
+		   pl->client.handle, t->handle, CAL_SEARCH_DAYS, pl->sched.why, pl->client.handle, when,
+		   t->handle, pl->client.handle, pl->client.handle, iso);
+	if (text.data == NULL)
+		return CF_ERR_NOMEM;
+	st = relay_to_key(ctx, "alert", t->email, t->fpr, "Confidant: a commitment has no due time", text.data,
+			  &pl->unmeetable);
+	pl->have_unmeetable = st == CF_OK;
 	buf_release(&text);
 	return st;
 }
@@ -544,12 +584,14 @@ static enum cf_status prepare_outgoing(struct ctx *ctx, struct facts *f, struct 
 			char tz[96];
 			st = schedule_client_zone(ctx, &pl->client, tz, sizeof tz);
 			if (st == CF_OK)
-				st = relay_ack(ctx, &pl->client, tz, f->message_id, ctx->now, pl->sched.due,
-					       urgent, &pl->ack);
+				st = relay_ack(ctx, &pl->client, tz, f->message_id, ctx->now,
+					       pl->sched.unmeetable ? (time_t)-1 : pl->sched.due, urgent, &pl->ack);
 			pl->have_ack = st == CF_OK;
 		}
 		if (st == CF_OK && urgent)
 			st = prepare_urgent(ctx, pl);
+		if (st == CF_OK && pl->sched.unmeetable && !pl->sched.open_exists)
+			st = prepare_unmeetable(ctx, pl);
 		/* An urgent entry that gets no acknowledgement (its commitment was
 		 * open already) still gives the client the crisis resources. */
 		if (st == CF_OK && urgent && !pl->have_ack && !f->no_auto) {
@@ -587,6 +629,9 @@ static enum cf_status queue_for_entry(struct ctx *ctx, const struct facts *f, st
 		st = relay_queue(ctx, &pl->ack, entry_id, pl->client.id, 0);
 	for (int i = 0; st == CF_OK && i < pl->nurgent; i++)
 		st = relay_queue(ctx, &pl->urgent[i], 0, 0, 0);
+	/* One alert a flagged commitment: with the entry that opened it. */
+	if (st == CF_OK && pl->have_unmeetable && opened)
+		st = relay_queue(ctx, &pl->unmeetable, 0, 0, 0);
 	return st;
 }
 

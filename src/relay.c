@@ -427,9 +427,12 @@ enum cf_status relay_ack(struct ctx *ctx, const struct person *client, const cha
 	enum cf_status st;
 
 	cal_format_local(client_tz, received, r, sizeof r);
-	cal_format_local(client_tz, due, d, sizeof d);
-	buf_printf(&body, "Your journal entry was received on %s.\n"
-		   "You will have a reply by %s.\n", r, d);
+	buf_printf(&body, "Your journal entry was received on %s.\n", r);
+	/* Without a due time from the calendar, no time is promised. */
+	if (due != (time_t)-1) {
+		cal_format_local(client_tz, due, d, sizeof d);
+		buf_printf(&body, "You will have a reply by %s.\n", d);
+	}
 	if (crisis && *crisis)
 		buf_printf(&body, "\n%s%s", crisis, crisis[strlen(crisis) - 1] == '\n' ? "" : "\n");
 	if (boundaries && *boundaries)

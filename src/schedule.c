@@ -26,38 +26,73 @@ static void copy_text(char *dst, size_t n, sqlite3_stmt *st, int col)
 	snprintf(dst, n, "%s", v ? (const char *)v : "");
 }
 
-enum cf_status schedule_calendar(struct ctx *ctx, int64_t therapist_id, struct calendar *c)
+/* A practice setting, as it is or as a change proposes it. */
+static const char *practice(struct ctx *ctx, const struct schedule_change *chg, const char *name)
+{
+	if (chg && chg->setting && strcmp(chg->setting, name) == 0)
+		return chg->value;
+	return config_get(ctx->cfg, name);
+}
+
+/*
+ * The calendar of therapist_id (0: a therapist not yet registered, who
+ * has the settings chg gives and the practice's), with the changes chg
+ * proposes for it; own_commitment, when not NULL, gets the therapist's
+ * own commitment setting ("" when they have none).
+ */
+static enum cf_status calendar_with(struct ctx *ctx, int64_t therapist_id, const struct schedule_change *chg,
+				    struct calendar *c, char *own_commitment, size_t own_len)
 {
 	sqlite3_stmt *st = NULL;
 	enum cf_status s;
-	char tz[96] = "", hours[512] = "", dlen[32] = "", why[128];
+	char tz[96] = "", hours[512] = "", dlen[32] = "", own[128] = "", why[128];
 	const char *v;
-	int rc;
+	int rc = SQLITE_ROW, mine;
 
 	memset(c, 0, sizeof *c);
-	s = store_prepare(ctx, "SELECT coalesce(timezone, ''), coalesce(hours, ''), coalesce(day_length, '') "
-			  "FROM therapists WHERE id = ?1", &st);
-	if (s != CF_OK)
-		return s;
-	sqlite3_bind_int64(st, 1, therapist_id);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		copy_text(tz, sizeof tz, st, 0);
-		copy_text(hours, sizeof hours, st, 1);
-		copy_text(dlen, sizeof dlen, st, 2);
+	if (therapist_id) {
+		s = store_prepare(ctx, "SELECT coalesce(timezone, ''), coalesce(hours, ''), coalesce(day_length, ''), "
+				  "coalesce(commitment, '') FROM therapists WHERE id = ?1", &st);
+		if (s != CF_OK)
+			return s;
+		sqlite3_bind_int64(st, 1, therapist_id);
+		if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			copy_text(tz, sizeof tz, st, 0);
+			copy_text(hours, sizeof hours, st, 1);
+			copy_text(dlen, sizeof dlen, st, 2);
+			copy_text(own, sizeof own, st, 3);
+		}
+		sqlite3_finalize(st);
 	}
-	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW)
 		return rc == SQLITE_DONE ? ctx_error(ctx, CF_ERR_NOTFOUND, "no therapist %lld", (long long)therapist_id)
 					 : store_error(ctx, rc, "read a calendar");
-	snprintf(c->tz, sizeof c->tz, "%s", *tz ? tz : config_get(ctx->cfg, "timezone"));
-	if (cal_parse_hours(*hours ? hours : config_get(ctx->cfg, "hours"), c, why, sizeof why) < 0)
+	/* The therapist's own settings as the change would leave them. */
+	mine = chg && chg->client == NULL && chg->therapist_id == therapist_id;
+	if (mine && chg->timezone)
+		snprintf(tz, sizeof tz, "%s", chg->timezone);
+	if (mine && chg->hours)
+		snprintf(hours, sizeof hours, "%s", chg->hours);
+	if (mine && chg->day_length)
+		snprintf(dlen, sizeof dlen, "%s", chg->day_length);
+	if (mine && chg->commitment)
+		snprintf(own, sizeof own, "%s", chg->commitment);
+	if (own_commitment)
+		snprintf(own_commitment, own_len, "%s", own);
+	snprintf(c->tz, sizeof c->tz, "%s", *tz ? tz : practice(ctx, chg, "timezone"));
+	if (cal_parse_hours(*hours ? hours : practice(ctx, chg, "hours"), c, why, sizeof why) < 0)
 		return ctx_error(ctx, CF_ERR_CONFIG, "bad business hours for therapist %lld: %s",
 				 (long long)therapist_id, why);
-	c->day_minutes = (long)(strtod(*dlen ? dlen : config_get(ctx->cfg, "day_length"), NULL) * 60);
+	c->day_minutes = (long)(strtod(*dlen ? dlen : practice(ctx, chg, "day_length"), NULL) * 60);
 	if (c->day_minutes <= 0)
 		c->day_minutes = 480;
-	if ((v = config_get(ctx->cfg, "holidays")) && *v && cal_add_dates(c, v) < 0)
+	if ((v = practice(ctx, chg, "holidays")) && *v && cal_add_dates(c, v) < 0)
 		return ctx_error(ctx, CF_ERR_CONFIG, "bad practice holidays '%s'", v);
+	for (size_t i = 0; mine && i < chg->nholidays; i++)
+		if (cal_add_holiday(c, chg->holidays[i]) < 0)
+			return ctx_error(ctx, CF_ERR_USAGE, "bad date '%s': expected YYYY-MM-DD", chg->holidays[i]);
+	if (therapist_id == 0)
+		return CF_OK;
 	/* The newest first: if there are more than a calendar holds, the old ones go. */
 	s = store_prepare(ctx, "SELECT date FROM holidays WHERE therapist_id = ?1 ORDER BY date DESC", &st);
 	if (s != CF_OK)
@@ -79,6 +114,104 @@ enum cf_status schedule_calendar(struct ctx *ctx, int64_t therapist_id, struct c
 	}
 	sqlite3_finalize(st);
 	return CF_OK;
+}
+
+enum cf_status schedule_calendar(struct ctx *ctx, int64_t therapist_id, struct calendar *c)
+{
+	return calendar_with(ctx, therapist_id, NULL, c, NULL, 0);
+}
+
+/*
+ * Whether commitment spec_text (whose: "client ann's") can be met from
+ * now in cal, the calendar of therapist who.  CF_ERR_USAGE says why not.
+ */
+static enum cf_status check_one(struct ctx *ctx, const struct calendar *cal, const char *therapist,
+				const char *whose, const char *spec_text)
+{
+	struct commitment_spec spec;
+	char why[256];
+
+	if (cal_parse_commitment(spec_text, &spec) < 0)
+		return ctx_error(ctx, CF_ERR_CONFIG, "bad commitment '%s'", spec_text);
+	if (cal_check_commitment(cal, ctx->now, &spec, why, sizeof why) == 0)
+		return CF_OK;
+	return ctx_error(ctx, CF_ERR_USAGE, "%s commitment '%s' cannot be met within %d days of %s's calendar: %s",
+			 whose, spec_text, CAL_SEARCH_DAYS, therapist, why);
+}
+
+/*
+ * Every commitment that is reckoned in therapist_id's calendar (handle
+ * names them): the commitment of their clients without one of their own
+ * (the therapist's, else the practice's), and each client's own.  With a
+ * change of one client's commitment, only that one.
+ */
+static enum cf_status check_therapist(struct ctx *ctx, int64_t therapist_id, const char *handle,
+				      const struct schedule_change *chg)
+{
+	struct calendar *cal = malloc(sizeof *cal);
+	sqlite3_stmt *st = NULL;
+	enum cf_status s;
+	char own[128], therapist[80], whose[96];
+	const char *spec;
+	int rc;
+
+	if (cal == NULL)
+		return CF_ERR_NOMEM;
+	snprintf(therapist, sizeof therapist, therapist_id || handle ? "therapist %s" : "the practice",
+		 handle ? handle : "");
+	s = calendar_with(ctx, therapist_id, chg, cal, own, sizeof own);
+	if (s == CF_OK && chg->client) {
+		snprintf(whose, sizeof whose, "client %s's", chg->client);
+		s = check_one(ctx, cal, therapist, whose, chg->commitment);
+		goto out;
+	}
+	if (s == CF_OK) {
+		spec = *own ? own : practice(ctx, chg, "commitment");
+		snprintf(whose, sizeof whose, *own ? "%s's" : "the practice's", therapist);
+		s = check_one(ctx, cal, therapist, whose, spec);
+	}
+	if (s != CF_OK || therapist_id == 0)
+		goto out;
+	/* Each distinct commitment once: clients share few of them. */
+	s = store_prepare(ctx, "SELECT min(handle), commitment FROM clients WHERE therapist_id = ?1 "
+			  "AND coalesce(commitment, '') <> '' GROUP BY commitment", &st);
+	if (s != CF_OK)
+		goto out;
+	sqlite3_bind_int64(st, 1, therapist_id);
+	while (s == CF_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		snprintf(whose, sizeof whose, "client %s's", (const char *)sqlite3_column_text(st, 0));
+		s = check_one(ctx, cal, therapist, whose, (const char *)sqlite3_column_text(st, 1));
+	}
+	if (s == CF_OK && rc != SQLITE_DONE)
+		s = store_error(ctx, rc, "read the commitments of clients");
+	sqlite3_finalize(st);
+out:
+	free(cal);
+	return s;
+}
+
+enum cf_status schedule_check_change(struct ctx *ctx, const struct schedule_change *chg)
+{
+	sqlite3_stmt *st = NULL;
+	enum cf_status s;
+	int rc;
+
+	if (chg->setting == NULL)
+		return check_therapist(ctx, chg->therapist_id, chg->therapist, chg);
+	/* A practice setting: its own calendar, and every therapist's. */
+	s = check_therapist(ctx, 0, NULL, chg);
+	if (s != CF_OK)
+		return s;
+	s = store_prepare(ctx, "SELECT id, handle FROM therapists ORDER BY id", &st);
+	while (s == CF_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char handle[64];
+		copy_text(handle, sizeof handle, st, 1);
+		s = check_therapist(ctx, sqlite3_column_int64(st, 0), handle, chg);
+	}
+	if (s == CF_OK && rc != SQLITE_DONE)
+		s = store_error(ctx, rc, "read the therapists");
+	sqlite3_finalize(st);
+	return s;
 }
 
 enum cf_status schedule_spec(struct ctx *ctx, int64_t client_id, struct commitment_spec *out)
@@ -196,16 +329,48 @@ enum cf_status schedule_plan_entry(struct ctx *ctx, const struct person *client,
 	if (s == CF_OK)
 		s = schedule_spec(ctx, client->id, &spec);
 	if (s == CF_OK) {
+		/* A calendar changed since the commitment was set may hold no due
+		 * time for it: no other time is made up.  The commitment is due at
+		 * once, flagged, and the therapist told what to fix. */
 		out->due = cal_due(cal, received, &spec);
-		if (out->due == (time_t)-1)
-			out->due = received + 7 * 86400;   /* no business hours at all: a week */
+		if (out->due == (time_t)-1) {
+			cal_check_commitment(cal, received, &spec, out->why, sizeof out->why);
+			out->unmeetable = 1;
+			out->due = received;
+		}
 		if (urgent && cal_parse_commitment(config_get(ctx->cfg, "urgent_commitment"), &us) == 0) {
 			time_t ud = cal_due(cal, received, &us);
-			if (ud != (time_t)-1 && ud < out->due)
+			if (ud != (time_t)-1 && (ud < out->due || out->unmeetable)) {
 				out->due = ud;
+				out->unmeetable = 0;
+			}
 		}
 	}
 	free(cal);
+	return s;
+}
+
+/*
+ * The record of a commitment with no due time from the calendar: a row
+ * in reminders of kind 'unmeetable', for the alert the therapist is sent
+ * in the same transaction (its due_at equal to received_at is the flag
+ * queue reads).  A row there, not a column: it needs no new schema, so a
+ * database stays readable by the version before, whose queue and remind
+ * ask reminders only for the kinds they know.
+ */
+static enum cf_status flag_unmeetable(struct ctx *ctx, int64_t commitment_id, const char *now)
+{
+	sqlite3_stmt *st = NULL;
+	enum cf_status s;
+
+	s = store_prepare(ctx, "INSERT OR IGNORE INTO reminders(commitment_id, kind, sent_at) "
+			  "VALUES (?1, 'unmeetable', ?2)", &st);
+	if (s != CF_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, commitment_id);
+	sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+	s = store_step_done(ctx, st, "flag a commitment");
+	sqlite3_finalize(st);
 	return s;
 }
 
@@ -226,15 +391,17 @@ enum cf_status schedule_entry(struct ctx *ctx, const struct person *client, int6
 	time_format_iso(ctx->now, now, sizeof now);
 	time_format_iso(plan->due, dues, sizeof dues);
 	if (open_id) {
-		/* Joins the open commitment; an urgent entry can only bring it forward. */
+		/* Joins the open commitment; an urgent entry can only bring it
+		 * forward, and only to a due time the calendar gave. */
 		s = store_prepare(ctx, "UPDATE commitments SET entries = entries + 1, "
-				  "urgent = max(urgent, ?2), due_at = CASE WHEN ?2 AND ?3 < due_at THEN ?3 ELSE due_at END "
+				  "urgent = max(urgent, ?2), due_at = CASE WHEN ?4 AND ?3 < due_at THEN ?3 ELSE due_at END "
 				  "WHERE id = ?1", &st);
 		if (s != CF_OK)
 			return s;
 		sqlite3_bind_int64(st, 1, open_id);
 		sqlite3_bind_int(st, 2, plan->urgent);
 		sqlite3_bind_text(st, 3, dues, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 4, plan->urgent && !plan->unmeetable);
 	} else {
 		s = store_prepare(ctx, "INSERT INTO commitments(client_id, therapist_id, entry_id, message_id, "
 				  "received_at, due_at, urgent) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", &st);
@@ -252,6 +419,8 @@ enum cf_status schedule_entry(struct ctx *ctx, const struct person *client, int6
 	}
 	s = store_step_done(ctx, st, "record a commitment");
 	sqlite3_finalize(st);
+	if (s == CF_OK && *opened && plan->unmeetable)
+		s = flag_unmeetable(ctx, sqlite3_last_insert_rowid(ctx->db), now);
 	return s;
 }
 

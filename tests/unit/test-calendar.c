@@ -102,6 +102,97 @@ static void memo_agrees(void)
 	}
 }
 
+/* A date that does not exist is refused wherever one is read, never moved. */
+static void dates_that_exist(void)
+{
+	static const char *const bad[] = {
+		"2026-02-30", "2026-02-29", "2100-02-29", "0000-01-01", "2026-04-31", "2026-06-31",
+		"2026-00-10", "2026-13-01", "2026-01-00", "2026-01-32",
+	};
+	static const char *const good[] = { "2028-02-29", "2000-02-29", "0001-01-01", "2026-12-31", "2026-01-31" };
+	struct calendar *c = calloc(1, sizeof *c);
+	char buf[32];
+	time_t t;
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(buf, sizeof buf, "%s 10:00", bad[i]);
+		ok(cal_parse_time("UTC", buf, &t) < 0, "local time on %s is refused", bad[i]);
+		ok(cal_add_holiday(c, bad[i]) < 0, "holiday %s is refused", bad[i]);
+	}
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		snprintf(buf, sizeof buf, "%s 10:00", good[i]);
+		ok(cal_parse_time("UTC", buf, &t) == 0, "local time on %s is taken", good[i]);
+		ok(cal_add_holiday(c, good[i]) == 0, "holiday %s is taken", good[i]);
+	}
+	ok(cal_parse_time("UTC", "2028-02-29 10:00", &t) == 0 && t == 1835431200, "2028-02-29 is that day");
+	ok(cal_add_dates(c, "2026-04-03, 2026-02-30") < 0, "a list with a date that does not exist is refused");
+	ok(cal_parse_since("UTC", "2026-02-30", &t) < 0, "--since 2026-02-30 is refused");
+	free(c);
+}
+
+/* Numbers are plain decimals: no other base, no exponent, no inf or nan. */
+static void plain_decimal_numbers(void)
+{
+	static const char *const bad[] = {
+		"0x1p3 hours", "0x10 hours", "0X8 business hours", "1e2 hours", "1E2 business days", "inf hours",
+		"infinity hours", "+1 hours", "1. hours", ".5 hours", "1,5 hours", "1hours", "1.5.0 hours",
+		"0x1p-2 business days", "NAN hours", "99999999999999999999999999999999 hours",
+	};
+	struct commitment_spec s;
+	long m;
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		ok(cal_parse_commitment(bad[i], &s) < 0, "commitment '%s' is refused", bad[i]);
+	ok(cal_parse_commitment("010 hours", &s) == 0 && s.minutes == 600, "010 is ten, not octal eight");
+	ok(cal_parse_commitment("1.5 hours", &s) == 0 && s.minutes == 90 && !s.business, "1.5 hours");
+	ok(cal_parse_commitment("48 hours", &s) == 0 && s.minutes == 48 * 60, "48 hours");
+	ok(cal_parse_commitment("  2 business days", &s) == 0 && s.business && s.minutes == -2000,
+	   "leading blanks, business days");
+	ok(cal_parse_commitment("100000 business days", &s) == 0, "the largest commitment parses");
+	ok(cal_parse_day_length("8", &m) == 0 && m == 480 && cal_parse_day_length("7.5", &m) == 0 && m == 450 &&
+	   cal_parse_day_length("24", &m) == 0 && m == 1440, "day lengths 8, 7.5, 24");
+	ok(cal_parse_day_length("0x8", &m) < 0 && cal_parse_day_length("8e0", &m) < 0 &&
+	   cal_parse_day_length("0", &m) < 0 && cal_parse_day_length("25", &m) < 0 &&
+	   cal_parse_day_length("inf", &m) < 0 && cal_parse_day_length("8 ", &m) < 0 &&
+	   cal_parse_day_length("", &m) < 0, "day lengths in another base, out of range or not numbers are refused");
+}
+
+/* A commitment the search window cannot hold has no due time, never a made-up one. */
+static void unmeetable_commitments(void)
+{
+	struct calendar *c = calloc(1, sizeof *c);
+	struct commitment_spec s;
+	char why[256];
+	time_t t, d;
+
+	snprintf(c->tz, sizeof c->tz, "UTC");
+	c->day_minutes = 480;
+	cal_parse_hours("Sat 10:00-10:30", c, why, sizeof why);
+	cal_parse_time("UTC", "2026-03-02 12:00", &t);
+	cal_parse_commitment("100000 business days", &s);
+	d = cal_due(c, t, &s);
+	ok(d == (time_t)-1, "Sat 10:00-10:30 cannot hold 100000 business days: no due time");
+	ok(cal_check_commitment(c, t, &s, why, sizeof why) < 0, "and the check says so: %s", why);
+	is_str(why, "it needs 800000 business hours and the 3660 days from 2026-03-02 hold 261 business hours and 30 minutes",
+	       "the reason names what it needs and what the window holds");
+	cal_parse_commitment("1 business hours", &s);
+	d = cal_due(c, t, &s);
+	ok(d != (time_t)-1 && d >= t && cal_check_commitment(c, t, &s, why, sizeof why) == 0,
+	   "one business hour fits: two Saturdays");
+	cal_parse_commitment("100000 days", &s);
+	ok(cal_check_commitment(c, t, &s, why, sizeof why) == 0 && cal_due(c, t, &s) > t,
+	   "a wall-clock commitment can always be met");
+	/* Away for the whole window: nothing is business time. */
+	c->away[0].from = t - 86400;
+	c->away[0].until = t + (time_t)CAL_SEARCH_DAYS * 86400 * 2;
+	c->naway = 1;
+	cal_parse_commitment("1 business hours", &s);
+	ok(cal_due(c, t, &s) == (time_t)-1 && cal_check_commitment(c, t, &s, why, sizeof why) < 0,
+	   "away for longer than the window: %s", why);
+	is_str(strstr(why, "hold none"), "hold none", "and the window holds none");
+	free(c);
+}
+
 int main(void)
 {
 	struct calendar c = berlin();
@@ -193,6 +284,9 @@ int main(void)
 	   "a commitment shorter than a minute is refused, not taken as 0");
 	ok(cal_parse_commitment("1 minute", &s) == 0 && s.minutes == 1 &&
 	   cal_parse_commitment("0.5 hours", &s) == 0 && s.minutes == 30, "a minute and more are taken");
+	dates_that_exist();
+	plain_decimal_numbers();
+	unmeetable_commitments();
 	memo_agrees();
 	return unit_done();
 }
