@@ -100,8 +100,8 @@ int cmd_attachment(struct ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	if (fd_write_all(of.fd >= 0 ? of.fd : STDOUT_FILENO, f.atts[idx].data, f.atts[idx].size) < 0) {
-		fprintf(stderr, "confidant: cannot write '%s': %s\n", of.fd >= 0 ? out : "standard output",
-			strerror(errno));
+		cmd_fail(ctx, ctx_error(ctx, CF_ERR_TEMP, "cannot write '%s': %s",
+					of.fd >= 0 ? out : "standard output", strerror(errno)));
 		ret = EX_IOERR;
 	} else if (of.fd >= 0 && (s = opfile_finish(ctx, &of)) != CF_OK) {
 		ret = cmd_fail(ctx, s);
