@@ -30,7 +30,7 @@ static int check_schedule_opts(const char *name, const struct schedule_opts *so)
 {
 	struct commitment_spec cs;
 	struct calendar *cal;
-	char why[128], *e;
+	char why[128];
 	int bad;
 
 	if (so->timezone && !cal_zone_ok(so->timezone))
@@ -45,10 +45,11 @@ static int check_schedule_opts(const char *name, const struct schedule_opts *so)
 					       "Sat 10:00-12:00')", so->hours, why);
 	}
 	if (so->day_length) {
-		double h = strtod(so->day_length, &e);
-		if (*e || !(h > 0 && h <= 24))   /* a NaN fails too */
-			return cmd_usage_error(name, "bad --day-length '%s': hours from 0 to 24, like 8",
-					       so->day_length);
+		/* Plain decimals: strtod would take "0x8", "1e1" or "inf". */
+		double h;
+		if (str_parse_decimal(so->day_length, &h) < 0 || !(h > 0 && h <= 24))
+			return cmd_usage_error(name, "bad --day-length '%s': hours from 0 to 24, like 8 "
+					       "or 7.5", so->day_length);
 	}
 	if (so->commitment && cal_parse_commitment(so->commitment, &cs) < 0)
 		return cmd_usage_error(name, "bad --commitment '%s': use 'N business hours', "

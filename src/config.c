@@ -201,9 +201,9 @@ enum cf_status config_check(struct ctx *ctx, const char *name, const char *value
 		break;
 	}
 	case SETTING_DAY_LENGTH: {
-		char *e;
-		double h = strtod(value, &e);
-		if (*e || !(h > 0 && h <= 24))   /* a NaN fails too */
+		/* Plain decimals: strtod would take "0x8", "1e1" or "inf". */
+		double h;
+		if (str_parse_decimal(value, &h) < 0 || !(h > 0 && h <= 24))
 			return ctx_error(ctx, CF_ERR_USAGE, "bad value for '%s': expected hours from 0 to 24, like 8 or 7.5", name);
 		break;
 	}
@@ -231,8 +231,7 @@ enum cf_status config_check(struct ctx *ctx, const char *name, const char *value
 					 "like 1048576, 512K, 50M or 1G", name);
 		break;
 	case SETTING_COUNT:
-		if (size_parse(value, &v) < 0 || v == 0 || v > 1000000000 ||
-		    !isdigit((unsigned char)value[strlen(value) - 1]))
+		if (str_parse_u64(value, 1000000000, &v) < 0 || v == 0)
 			return ctx_error(ctx, CF_ERR_USAGE,
 					 "bad value for '%s': expected a whole number greater than 0", name);
 		break;

@@ -213,6 +213,11 @@ int main(void)
 		   smtp_url_parse("smtp://host:0", NULL) < 0 && smtp_url_parse("smtp://host:65536", NULL) < 0,
 		   "unclosed or empty brackets, junk after them, an empty port, a bare IPv6 host, a name in "
 		   "brackets and ports out of range are refused");
+		ok(smtp_url_parse("smtp://host:+25", NULL) < 0 && smtp_url_parse("smtp://host: 25", NULL) < 0 &&
+		   smtp_url_parse("smtp://host:0x19", NULL) < 0 && smtp_url_parse("smtp://host:-1", NULL) < 0 &&
+		   smtp_url_parse("smtp://host:0000025", NULL) < 0,
+		   "a port with a sign, a space, a base prefix or too many digits is refused");
+		ok(smtp_url_parse("smtp://host:025", &u) == 0 && u.port == 25, "a leading zero is decimal");
 	}
 	return unit_done();
 }
