@@ -69,6 +69,14 @@ enum cf_status store_therapist_by_email(struct ctx *ctx, const char *email, stru
 enum cf_status store_therapist_by_id(struct ctx *ctx, int64_t id, struct person *out);
 enum cf_status store_client_by_id(struct ctx *ctx, int64_t id, struct person *out);
 
+/*
+ * A client or therapist whose address is a look-alike of email (see
+ * str_address_lookalike): CF_OK with *out (id, handle, email) and
+ * *is_client, or CF_ERR_NOTFOUND.
+ */
+enum cf_status store_person_by_lookalike(struct ctx *ctx, const char *email, struct person *out,
+					 int *is_client);
+
 /* A Message-ID that Confidant generated, and what it was for. */
 struct issued {
 	char kind[24];           /* notification, reply, notice, alert */

@@ -340,21 +340,8 @@ static int parse_num(const char **p, int digits, int *out)
 	return 0;
 }
 
-/*
- * Whether y-m-d names a day of the proleptic Gregorian calendar from year
- * 1 on.  The arithmetic would take 2026-02-30 as 2026-03-02 and year 0 as
- * 1 BC: a date that does not exist is refused, never moved.
- */
-static int date_exists(int y, int m, int d)
-{
-	static const int mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-
-	if (y < 1 || m < 1 || m > 12 || d < 1)
-		return 0;
-	return d <= mdays[m - 1] + (m == 2 && leap);
-}
-
+/* A date that does not exist (2026-02-30, year 0) is refused, never
+ * moved: the arithmetic would take it as 2026-03-02, or 1 BC. */
 int cal_parse_time(const char *tz, const char *s, time_t *out)
 {
 	const char *p = s;
@@ -369,7 +356,7 @@ int cal_parse_time(const char *tz, const char *s, time_t *out)
 		return -1;
 	if (*p == ':' && (p++, parse_num(&p, 2, &sec)))
 		return -1;
-	if (*p != '\0' || !date_exists(y, mo, d) || h > 23 || mi > 59 || sec > 59)
+	if (*p != '\0' || !civil_date_valid(y, mo, d) || h > 23 || mi > 59 || sec > 59)
 		return -1;
 	*out = cal_local_to_utc(tz, y, mo, d, h * 60 + mi) + sec;
 	return 0;
@@ -510,28 +497,16 @@ int cal_parse_hours(const char *spec, struct calendar *c, char *why, size_t whyl
  */
 static int parse_decimal(const char **p, double *out)
 {
-	const char *s = *p, *q = s;
+	size_t n = strcspn(*p, " \t");
 	char buf[32];
 
-	while (isdigit((unsigned char)*q))
-		q++;
-	if (q == s)
+	if (n == 0 || n >= sizeof buf)
 		return -1;
-	if (*q == '.') {
-		const char *f = ++q;
-		while (isdigit((unsigned char)*q))
-			q++;
-		if (q == f)
-			return -1;
-	}
-	if (*q != '\0' && *q != ' ' && *q != '\t')
+	memcpy(buf, *p, n);
+	buf[n] = '\0';
+	if (str_parse_decimal(buf, out) < 0)
 		return -1;
-	if ((size_t)(q - s) >= sizeof buf)
-		return -1;
-	memcpy(buf, s, (size_t)(q - s));
-	buf[q - s] = '\0';
-	*out = strtod(buf, NULL);
-	*p = q;
+	*p += n;
 	return 0;
 }
 
@@ -576,10 +551,9 @@ int cal_parse_commitment(const char *spec, struct commitment_spec *out)
 
 int cal_parse_day_length(const char *s, long *minutes)
 {
-	const char *p = s;
 	double h;
 
-	if (parse_decimal(&p, &h) < 0 || *p != '\0' || !(h > 0 && h <= 24) || (long)(h * 60) == 0)
+	if (str_parse_decimal(s, &h) < 0 || !(h > 0 && h <= 24) || (long)(h * 60) == 0)
 		return -1;
 	*minutes = (long)(h * 60);
 	return 0;
@@ -591,7 +565,7 @@ int cal_add_holiday(struct calendar *c, const char *date)
 	int y, m, d;
 
 	if (parse_num(&p, 4, &y) || *p++ != '-' || parse_num(&p, 2, &m) || *p++ != '-' ||
-	    parse_num(&p, 2, &d) || *p != '\0' || !date_exists(y, m, d))
+	    parse_num(&p, 2, &d) || *p != '\0' || !civil_date_valid(y, m, d))
 		return -1;
 	if (c->nholidays == CAL_MAX_HOLIDAYS)
 		return -1;

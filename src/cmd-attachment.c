@@ -53,7 +53,7 @@ int cmd_attachment(struct ctx *ctx, int argc, char **argv)
 	struct buf plain = BUF_INIT;
 	struct facts f;
 	enum cf_status s;
-	char *end;
+	uint64_t n;
 	long long id;
 	int ch, force = 0, ret = EX_OK, idx;
 
@@ -67,11 +67,11 @@ int cmd_attachment(struct ctx *ctx, int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return cmd_usage_error("attachment", "give exactly one attachment ID");
-	errno = 0;
-	id = strtoll(argv[optind], &end, 10);
-	if (*end || errno || id <= 0)
+	/* Decimal digits only: strtoll would take " 5", "+5" or "-0". */
+	if (str_parse_u64(argv[optind], INT64_MAX, &n) < 0 || n == 0)
 		return cmd_usage_error("attachment", "bad attachment ID '%s': expected a number from "
 				       "'confidant journal HANDLE'", argv[optind]);
+	id = (long long)n;
 	if ((ret = cmd_setup_output(ctx, "attachment", out, force, &of)) != EX_OK)
 		goto out;
 	s = audit_attachment(ctx, id);
@@ -100,8 +100,8 @@ int cmd_attachment(struct ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	if (fd_write_all(of.fd >= 0 ? of.fd : STDOUT_FILENO, f.atts[idx].data, f.atts[idx].size) < 0) {
-		fprintf(stderr, "confidant: cannot write '%s': %s\n", of.fd >= 0 ? out : "standard output",
-			strerror(errno));
+		cmd_fail(ctx, ctx_error(ctx, CF_ERR_TEMP, "cannot write '%s': %s",
+					of.fd >= 0 ? out : "standard output", strerror(errno)));
 		ret = EX_IOERR;
 	} else if (of.fd >= 0 && (s = opfile_finish(ctx, &of)) != CF_OK) {
 		ret = cmd_fail(ctx, s);

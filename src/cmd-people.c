@@ -426,8 +426,9 @@ static int people_list(struct ctx *ctx, int is_client, const char *handle, int j
 	else if (json)
 		printf("\n");
 	if (handle && n == 0) {
-		fprintf(stderr, "confidant: no %s '%s'\n", is_client ? "client" : "therapist", handle);
-		return EX_NOINPUT;
+		/* Through cmd_fail(), which escapes what the handle holds. */
+		return cmd_fail(ctx, ctx_error(ctx, CF_ERR_NOTFOUND, "no %s '%s'",
+					       is_client ? "client" : "therapist", handle));
 	}
 	return EX_OK;
 }

@@ -19,13 +19,15 @@
 #include "store.h"
 #include "util.h"
 
+/* Decimal digits only: strtoll would take " 5", "+5" or "-0". */
 static int parse_id(const char *s, long long *id)
 {
-	char *end;
+	uint64_t n;
 
-	errno = 0;
-	*id = strtoll(s, &end, 10);
-	return *end == '\0' && errno == 0 && *id > 0 ? 0 : -1;
+	if (str_parse_u64(s, INT64_MAX, &n) < 0 || n == 0)
+		return -1;
+	*id = (long long)n;
+	return 0;
 }
 
 /* One quarantine row as a JSON object; with message, the kept message too. */

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -150,10 +151,13 @@ enum cf_status config_check(struct ctx *ctx, const char *name, const char *value
 
 	if (i < 0)
 		return unknown_setting(ctx, name);
+	/* A value is one line of the file: a line break in it would write a
+	 * second line (a setting of its own) into confidant.conf. */
 	for (const char *p = value; *p; p++)
-		if ((unsigned char)*p < 0x20)
-			return ctx_error(ctx, CF_ERR_USAGE,
-					 "bad value for '%s': control characters are not allowed", name);
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return ctx_error(ctx, CF_ERR_USAGE, "bad value for '%s': control characters "
+					 "(here \\x%02x) are not allowed; a value is one line", name,
+					 (unsigned char)*p);
 	switch (config_settings[i].kind) {
 	case SETTING_ADDRESS:
 		if (!str_is_address(value))
@@ -201,9 +205,8 @@ enum cf_status config_check(struct ctx *ctx, const char *name, const char *value
 		break;
 	}
 	case SETTING_DAY_LENGTH: {
-		char *e;
-		double h = strtod(value, &e);
-		if (*e || !(h > 0 && h <= 24))   /* a NaN fails too */
+		long minutes;
+		if (cal_parse_day_length(value, &minutes) < 0)
 			return ctx_error(ctx, CF_ERR_USAGE, "bad value for '%s': expected hours from 0 to 24, like 8 or 7.5", name);
 		break;
 	}
@@ -231,8 +234,7 @@ enum cf_status config_check(struct ctx *ctx, const char *name, const char *value
 					 "like 1048576, 512K, 50M or 1G", name);
 		break;
 	case SETTING_COUNT:
-		if (size_parse(value, &v) < 0 || v == 0 || v > 1000000000 ||
-		    !isdigit((unsigned char)value[strlen(value) - 1]))
+		if (str_parse_u64(value, 1000000000, &v) < 0 || v == 0)
 			return ctx_error(ctx, CF_ERR_USAGE,
 					 "bad value for '%s': expected a whole number greater than 0", name);
 		break;
@@ -251,6 +253,65 @@ void config_free(struct config *cfg)
 	free(cfg);
 }
 
+/* The most confidant.conf may hold: a few dozen settings fit in 4K. */
+#define CONFIG_MAX (1 << 20)
+
+/*
+ * Reads the configuration file at path into text, whole.  The size is
+ * checked before reading, so that a file filled by accident is refused at
+ * once rather than read through; and a NUL byte is an error naming its
+ * line, as the lines after it would otherwise vanish without a word (on
+ * load, and from the file itself when 'config NAME VALUE' rewrites it).
+ * CF_ERR_NOTFOUND and CF_ERR_TEMP (with errno) are left to the caller to
+ * word; the rest are CF_ERR_CONFIG with a message.
+ */
+static enum cf_status read_config_text(struct ctx *ctx, const char *path, struct buf *text)
+{
+	struct stat sb;
+	enum cf_status st;
+	int fd, truncated = 0, saved;
+	const char *nul;
+
+	/* O_NONBLOCK: a FIFO in its place must not hang the command. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return errno == ENOENT ? CF_ERR_NOTFOUND : CF_ERR_TEMP;
+	if (fstat(fd, &sb) < 0) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return CF_ERR_TEMP;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		close(fd);
+		return ctx_error(ctx, CF_ERR_CONFIG, "%s: not a regular file", path);
+	}
+	if (sb.st_size > CONFIG_MAX) {
+		close(fd);
+		return ctx_error(ctx, CF_ERR_CONFIG, "%s: larger than 1 MiB, the most a configuration "
+				 "file may hold (%lld bytes)", path, (long long)sb.st_size);
+	}
+	st = fd_read_all(fd, CONFIG_MAX, text, &truncated);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	if (st != CF_OK)
+		return st;
+	/* It grew while we read it. */
+	if (truncated)
+		return ctx_error(ctx, CF_ERR_CONFIG, "%s: larger than 1 MiB, the most a configuration "
+				 "file may hold", path);
+	nul = text->len ? memchr(text->data, '\0', text->len) : NULL;
+	if (nul != NULL) {
+		int lineno = 1;
+		for (const char *p = text->data; p < nul; p++)
+			lineno += *p == '\n';
+		return ctx_error(ctx, CF_ERR_CONFIG, "%s:%d: contains a NUL byte; a configuration "
+				 "file is text", path, lineno);
+	}
+	return CF_OK;
+}
+
 enum cf_status config_load(struct ctx *ctx, const char *path, struct config **out)
 {
 	struct buf text = BUF_INIT;
@@ -259,17 +320,19 @@ enum cf_status config_load(struct ctx *ctx, const char *path, struct config **ou
 	char *line, *next;
 	int lineno = 0;
 
-	st = file_read_all(path, 1 << 20, &text);
+	st = read_config_text(ctx, path, &text);
 	if (st == CF_ERR_NOTFOUND) {
 		st = ctx_error(ctx, CF_ERR_CONFIG, "cannot read '%s': no such file; "
 			       "create a practice with 'confidant init'", path);
 		goto out;
 	}
-	if (st != CF_OK) {
+	if (st == CF_ERR_TEMP) {
 		/* A file we cannot read now (permissions, I/O) may be readable later. */
 		st = ctx_error(ctx, CF_ERR_TEMP, "cannot read '%s': %s", path, strerror(errno));
 		goto out;
 	}
+	if (st != CF_OK)
+		goto out;
 	cfg = calloc(1, sizeof *cfg);
 	if (cfg == NULL) {
 		st = CF_ERR_NOMEM;
@@ -400,12 +463,14 @@ enum cf_status config_set(struct ctx *ctx, const char *path, const char *name,
 	st = config_check(ctx, name, value);
 	if (st != CF_OK)
 		return st;
-	st = file_read_all(path, 1 << 20, &text);
-	if (st != CF_OK) {
+	st = read_config_text(ctx, path, &text);
+	if (st == CF_ERR_NOTFOUND || st == CF_ERR_TEMP) {
 		st = ctx_error(ctx, CF_ERR_CONFIG, "cannot read '%s': %s", path,
 			       st == CF_ERR_NOTFOUND ? "no such file" : strerror(errno));
 		goto out;
 	}
+	if (st != CF_OK)
+		goto out;
 	for (line = text.data; line && *line; line = next) {
 		char *copy, *t, *eq;
 
@@ -448,6 +513,12 @@ enum cf_status config_set(struct ctx *ctx, const char *path, const char *name,
 		if (!section_seen)
 			buf_printf(&outb, "\n[%s]\n", config_settings[i].section);
 		buf_printf(&outb, "%s = %s\n", name, value);
+	}
+	/* A file the next command could not load is never written. */
+	if (outb.len > CONFIG_MAX) {
+		st = ctx_error(ctx, CF_ERR_USAGE, "bad value for '%s': it would make '%s' larger than "
+			       "1 MiB, the most a configuration file may hold", name, path);
+		goto out;
 	}
 	st = replace_file(ctx, path, outb.data, outb.len);
 out:

@@ -2,9 +2,11 @@
  * never content. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <syslog.h>
 
 #include "log.h"
+#include "util.h"
 
 static int use_syslog;
 
@@ -14,10 +16,22 @@ void log_open_syslog(void)
 	use_syslog = 1;
 }
 
+/*
+ * Lines quote handles, Message-IDs and error messages that can hold what a
+ * sender or the operator typed; syslog(3) passes control characters on, so
+ * a forged Message-ID could start a fake line of its own in the mail log.
+ * They are escaped here, where every line passes.
+ */
 static void vlog(int prio, const char *fmt, va_list ap)
 {
-	if (use_syslog)
-		vsyslog(prio, fmt, ap);
+	char line[2048], *safe;
+
+	if (!use_syslog)
+		return;
+	vsnprintf(line, sizeof line, fmt, ap);
+	safe = str_escape_controls(line);
+	syslog(prio, "%s", safe ? safe : "(a line lost: out of memory)");
+	free(safe);
 }
 
 void log_info(const char *fmt, ...)

@@ -106,7 +106,13 @@ static const struct command *find_command(const char *name)
 
 int cmd_fail(struct ctx *ctx, enum cf_status st)
 {
-	fprintf(stderr, "confidant: %s\n", ctx->errmsg[0] ? ctx->errmsg : cf_status_to_string(st));
+	/* Messages quote handles, addresses and paths as they were typed or
+	 * stored: escape what could steer the terminal.  None of ours spans
+	 * lines, so a newline is escaped too. */
+	char *msg = str_escape_controls(ctx->errmsg[0] ? ctx->errmsg : cf_status_to_string(st));
+
+	fprintf(stderr, "confidant: %s\n", msg ? msg : cf_status_to_string(CF_ERR_NOMEM));
+	free(msg);
 	return cf_status_to_exit(st);
 }
 
@@ -114,12 +120,15 @@ int cmd_usage_error(const char *name, const char *fmt, ...)
 {
 	const struct command *c = find_command(name);
 	va_list ap;
+	char text[2048], *msg;
 
-	fputs("confidant: ", stderr);
+	/* The arguments are the operator's own: escaped as in cmd_fail(). */
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(text, sizeof text, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	msg = str_escape_controls(text);
+	fprintf(stderr, "confidant: %s\n", msg ? msg : cf_status_to_string(CF_ERR_NOMEM));
+	free(msg);
 	if (c)
 		fprintf(stderr, "usage: confidant %s %s\n", c->name, c->usage);
 	return EX_USAGE;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "config.h"
 #include "home.h"
 #include "registry.h"
 #include "store.h"
@@ -72,13 +73,35 @@ enum cf_status registry_add(struct ctx *ctx, int is_client, const struct registr
 		return ctx_error(ctx, CF_ERR_USAGE, "bad handle '%s': use 1 to 63 of a-z, 0-9, '.', '_', '-', "
 				 "starting with a letter or digit", r->handle);
 	if (!str_is_address(r->email))
-		return ctx_error(ctx, CF_ERR_USAGE, "bad address '%s': expected local@domain", r->email);
+		return ctx_error(ctx, CF_ERR_USAGE, "bad address '%s': expected a bare address like "
+				 "name@example.org (no name, brackets, quotes, spaces or empty parts)", r->email);
+	/* Mail to a look-alike of a registered address goes to someone else,
+	 * and mail from it reads as the other person's. */
+	if (str_address_mixed_script(r->email))
+		return ctx_error(ctx, CF_ERR_USAGE, "bad address '%s': it mixes Latin, Greek, Cyrillic "
+				 "or Armenian letters in one part, as look-alike addresses do; check it with "
+				 "the person and type it again", r->email);
 	if (r->timezone && !timezone_ok(r->timezone))
 		return ctx_error(ctx, CF_ERR_USAGE, "unknown timezone '%s': use an IANA name like "
 				 "Europe/Berlin", r->timezone);
 	email = str_lower(strdup(r->email));
 	if (email == NULL)
 		return CF_ERR_NOMEM;
+	if (str_address_lookalike(email, config_get(ctx->cfg, "address"))) {
+		st = ctx_error(ctx, CF_ERR_USAGE, "address '%s' looks like the practice's address '%s'; "
+			       "check it with the person: look-alike addresses are refused", r->email,
+			       config_get(ctx->cfg, "address"));
+		goto out;
+	}
+	int alike_client = 0;
+	st = store_person_by_lookalike(ctx, email, &existing, &alike_client);
+	if (st == CF_OK)
+		st = ctx_error(ctx, CF_ERR_USAGE, "address '%s' looks like '%s', the registered address "
+			       "of %s %s; check it with the person: look-alike addresses are refused",
+			       r->email, existing.email, alike_client ? "client" : "therapist",
+			       existing.handle);
+	if (st != CF_ERR_NOTFOUND)
+		goto out;
 	st = is_client ? store_client_by_handle(ctx, r->handle, &existing)
 		       : store_therapist_by_handle(ctx, r->handle, &existing);
 	if (st == CF_OK) {

@@ -484,6 +484,39 @@ enum cf_status store_client_by_id(struct ctx *ctx, int64_t id, struct person *ou
 	return person_query(ctx, CLIENT_COLS "WHERE c.id = ?1", idtext, out, "look up a client");
 }
 
+enum cf_status store_person_by_lookalike(struct ctx *ctx, const char *email, struct person *out,
+					 int *is_client)
+{
+	sqlite3_stmt *st = NULL;
+	enum cf_status s;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	*is_client = 0;
+	/* Every address, compared in C: a skeleton is no SQL function, and a
+	 * practice registers hundreds of people, not millions. */
+	s = store_prepare(ctx, "SELECT 1, id, handle, email FROM clients UNION ALL "
+			  "SELECT 0, id, handle, email FROM therapists", &st);
+	if (s != CF_OK)
+		return s;
+	s = CF_ERR_NOTFOUND;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *e = (const char *)sqlite3_column_text(st, 3);
+		if (e == NULL || !str_address_lookalike(email, e))
+			continue;
+		*is_client = sqlite3_column_int(st, 0);
+		out->id = sqlite3_column_int64(st, 1);
+		copy_col(out->handle, sizeof out->handle, st, 2);
+		copy_col(out->email, sizeof out->email, st, 3);
+		s = CF_OK;
+		break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		s = store_error(ctx, rc, "compare addresses");
+	sqlite3_finalize(st);
+	return s;
+}
+
 enum cf_status store_issued_add(struct ctx *ctx, const char *msgid, const char *kind,
 				int64_t entry_id, int64_t client_id, int64_t therapist_id)
 {

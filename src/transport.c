@@ -30,7 +30,6 @@ int smtp_url_parse(const char *url, struct smtp_url *out)
 {
 	struct smtp_url u;
 	const char *p, *at, *colon, *end, *host_from, *host_to;
-	char *e;
 
 	memset(&u, 0, sizeof u);
 	u.port = 587;
@@ -65,8 +64,15 @@ int smtp_url_parse(const char *url, struct smtp_url *out)
 		host_to = colon ? colon : end;
 	}
 	if (colon) {
-		long port = strtol(colon + 1, &e, 10);
-		if (colon + 1 == end || e != end || port < 1 || port > 65535)
+		/* Decimal digits only: strtol would take "+25" or " 25". */
+		char num[6];   /* five digits at most */
+		uint64_t port;
+		size_t len = (size_t)(end - colon - 1);
+		if (len == 0 || len >= sizeof num)
+			return -1;
+		memcpy(num, colon + 1, len);
+		num[len] = '\0';
+		if (str_parse_u64(num, 65535, &port) < 0 || port < 1)
 			return -1;
 		u.port = (int)port;
 	}

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -34,11 +35,20 @@ long days_from_civil(int y, int m, int d)
 	return era * 146097 + doe - 719468;
 }
 
+int civil_date_valid(int y, int m, int d)
+{
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	if (y < 1 || y > 9999 || m < 1 || m > 12 || d < 1)
+		return 0;
+	return d <= mdays[m - 1] + (m == 2 && leap);
+}
+
 int time_parse_iso(const char *s, time_t *out)
 {
 	int y, mo, d, h, mi, sec = 0, oh = 0, om = 0, sign = 1;
 	const char *p = s;
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 
 	if (parse_digits(&p, 4, &y) || *p++ != '-' || parse_digits(&p, 2, &mo) ||
 	    *p++ != '-' || parse_digits(&p, 2, &d))
@@ -66,17 +76,17 @@ int time_parse_iso(const char *s, time_t *out)
 		sign = *p++ == '-' ? -1 : 1;
 		if (parse_digits(&p, 2, &oh))
 			return -1;
+		/* "+01:" is not an offset: a colon must have minutes after it. */
 		if (*p == ':')
 			p++;
-		if (*p && parse_digits(&p, 2, &om))
+		if ((*p || p[-1] == ':') && parse_digits(&p, 2, &om))
 			return -1;
 	} else {
 		return -1;
 	}
 	if (*p != '\0')
 		return -1;
-	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 ||
-	    sec > 60 || oh > 23 || om > 59)
+	if (!civil_date_valid(y, mo, d) || h > 23 || mi > 59 || sec > 60 || oh > 23 || om > 59)
 		return -1;
 	long long t = (long long)days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
 	t -= sign * (oh * 3600 + om * 60);
@@ -188,21 +198,352 @@ int str_is_handle(const char *h)
 	return 1;
 }
 
+/* The code point of the valid UTF-8 sequence of len bytes at p. */
+static unsigned int utf8_cp(const unsigned char *p, size_t len)
+{
+	static const unsigned char lead_mask[] = { 0, 0x7f, 0x1f, 0x0f, 0x07 };
+	unsigned int cp = p[0] & lead_mask[len];
+
+	for (size_t i = 1; i < len; i++)
+		cp = (cp << 6) | (p[i] & 0x3f);
+	return cp;
+}
+
+/* Bidirectional marks, embeddings, overrides and isolates. */
+static int cp_is_bidi(unsigned int cp)
+{
+	return cp == 0x061c || cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
+	       (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/* Characters that show nothing, or nothing of their own. */
+static int cp_is_invisible(unsigned int cp)
+{
+	return cp == 0x00ad || cp == 0x034f || cp == 0x115f || cp == 0x1160 || cp == 0x17b4 ||
+	       cp == 0x17b5 || (cp >= 0x180b && cp <= 0x180f) || (cp >= 0x200b && cp <= 0x200f) ||
+	       (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x206f) || cp == 0x3164 ||
+	       (cp >= 0xfe00 && cp <= 0xfe0f) || cp == 0xfeff || cp == 0xffa0 ||
+	       (cp >= 0xe0000 && cp <= 0xe0fff);
+}
+
+static int cp_is_combining(unsigned int cp)
+{
+	return (cp >= 0x0300 && cp <= 0x036f) || (cp >= 0x0483 && cp <= 0x0489) ||
+	       (cp >= 0x1ab0 && cp <= 0x1aff) || (cp >= 0x1dc0 && cp <= 0x1dff) ||
+	       (cp >= 0x20d0 && cp <= 0x20ff) || (cp >= 0xfe20 && cp <= 0xfe2f);
+}
+
+char *str_escape_controls(const char *s)
+{
+	static const char hx[] = "0123456789abcdef";
+	size_t n = strlen(s), o = 0;
+	char *out = malloc(4 * n + 1);
+
+	if (out == NULL)
+		return NULL;
+	for (size_t i = 0; i < n;) {
+		const unsigned char *p = (const unsigned char *)s + i;
+		size_t l = utf8_seq_len(p, n - i), esc = 0;
+
+		if (l == 0)
+			esc = l = 1;
+		else if (l == 1)
+			esc = *p < 0x20 || *p == 0x7f;
+		else
+			esc = (l == 2 && p[0] == 0xc2 && p[1] < 0xa0) || cp_is_bidi(utf8_cp(p, l));
+		for (size_t k = 0; k < l; k++) {
+			if (esc) {
+				out[o++] = '\\';
+				out[o++] = 'x';
+				out[o++] = hx[p[k] >> 4];
+				out[o++] = hx[p[k] & 15];
+			} else {
+				out[o++] = (char)p[k];
+			}
+		}
+		i += l;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/*
+ * Non-ASCII characters an address may not hold: C1 controls and no-break
+ * space, other spaces and separators, invisible and bidi characters,
+ * fullwidth and halfwidth forms (IDNA maps them away; raw, they only
+ * imitate ASCII), private use and noncharacters.
+ */
+static int cp_unsafe_in_address(unsigned int cp)
+{
+	return cp <= 0xa0 || cp_is_invisible(cp) || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200a) ||
+	       cp == 0x2028 || cp == 0x2029 || cp == 0x202f || cp == 0x205f || cp == 0x3000 ||
+	       (cp >= 0xe000 && cp <= 0xf8ff) || (cp >= 0xfdd0 && cp <= 0xfdef) ||
+	       (cp >= 0xff00 && cp <= 0xffef) || (cp & 0xfffe) == 0xfffe || cp >= 0xf0000;
+}
+
+/* RFC 5322 atext, ASCII part: letters, digits and !#$%&'*+-/=?^_`{|}~. */
+static int is_atext(unsigned char c)
+{
+	return isalnum(c) || (c && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
+}
+
+/*
+ * Checks the n bytes at s as dot-separated parts: none empty, each of the
+ * ASCII bytes ok() accepts or safe UTF-8, at most maxpart bytes each.
+ * For a domain (is_domain), parts may not begin or end with a hyphen and
+ * the last may not be all digits.
+ */
+static int dotted_ok(const char *s, size_t n, int (*ok)(unsigned char), size_t maxpart,
+		     int is_domain, size_t *nparts)
+{
+	size_t start = 0, digits = 0;
+
+	*nparts = 0;
+	for (size_t i = 0; i <= n;) {
+		if (i == n || s[i] == '.') {
+			size_t len = i - start;
+			if (len == 0 || len > maxpart)
+				return 0;
+			if (is_domain && (s[start] == '-' || s[i - 1] == '-'))
+				return 0;
+			(*nparts)++;
+			if (i == n)
+				return !(is_domain && digits == len);
+			start = ++i;
+			digits = 0;
+			continue;
+		}
+		const unsigned char *p = (const unsigned char *)s + i;
+		if (*p < 0x80) {
+			if (!ok(*p))
+				return 0;
+			digits += isdigit(*p) != 0;
+			i++;
+			continue;
+		}
+		size_t l = utf8_seq_len(p, n - i);
+		if (l == 0 || cp_unsafe_in_address(utf8_cp(p, l)))
+			return 0;
+		i += l;
+	}
+	return 0;
+}
+
+static int is_ldh(unsigned char c)
+{
+	return isalnum(c) || c == '-';
+}
+
 int str_is_address(const char *s)
 {
-	const char *at = strrchr(s, '@');
+	const char *at = strchr(s, '@');
+	size_t n = strlen(s), nlocal, nparts;
 
-	if (at == NULL || at == s || at[1] == '\0' || strlen(s) > 254)
+	if (at == NULL || strchr(at + 1, '@') != NULL || n > 254)
 		return 0;
-	for (const char *p = s; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-		if (c <= 0x20 || c == 0x7f || c == '<' || c == '>' || c == ',' ||
-		    c == ';' || c == '"' || c == '(' || c == ')' || c == '\\')
-			return 0;
+	nlocal = (size_t)(at - s);
+	if (nlocal == 0 || nlocal > 64 || !dotted_ok(s, nlocal, is_atext, 64, 0, &nparts))
+		return 0;
+	if (!dotted_ok(at + 1, n - nlocal - 1, is_ldh, 63, 1, &nparts))
+		return 0;
+	return nparts >= 2 || strcasecmp(at + 1, "localhost") == 0;
+}
+
+/*
+ * Latin letters with diacritics, U+00C0..U+017F, as the plain letter they
+ * are read as ('.': none, like ae, sharp s, thorn or the signs x and /).
+ */
+static const char latin_fold[] =
+	"aaaaaa.ceeeeiiii.nooooo.ouuuuy.."
+	"aaaaaa.ceeeeiiii.nooooo.ouuuuy.y"
+	"aaaaaaccccccccddddeeeeeeeeeegggg"
+	"gggghhhhiiiiiiiiii..jjkk.lllllll"
+	"lllnnnnnn...oooooo..rrrrrrssssss"
+	"ssttttttuuuuuuuuuuuuwwyyyzzzzzz.";
+
+/*
+ * Letters of other scripts that look like a Latin one (after the Unicode
+ * confusables list, UTS #39, for the letters that matter in addresses).
+ */
+static const struct { unsigned int cp; char latin; } confusables[] = {
+	{ 0x01c0, 'l' }, { 0x0237, 'j' }, { 0x0251, 'a' }, { 0x0261, 'g' },
+	{ 0x0269, 'i' }, { 0x037f, 'j' }, { 0x0391, 'a' }, { 0x0392, 'b' }, { 0x0395, 'e' },
+	{ 0x0396, 'z' }, { 0x0397, 'h' }, { 0x0399, 'i' }, { 0x039a, 'k' }, { 0x039c, 'm' },
+	{ 0x039d, 'n' }, { 0x039f, 'o' }, { 0x03a1, 'p' }, { 0x03a4, 't' }, { 0x03a5, 'y' },
+	{ 0x03a7, 'x' }, { 0x03b1, 'a' }, { 0x03b3, 'y' }, { 0x03b9, 'i' }, { 0x03ba, 'k' },
+	{ 0x03bd, 'v' }, { 0x03bf, 'o' }, { 0x03c1, 'p' }, { 0x03c5, 'u' }, { 0x03c7, 'x' },
+	{ 0x03f1, 'p' }, { 0x03f2, 'c' }, { 0x03f3, 'j' }, { 0x03f9, 'c' }, { 0x0405, 's' },
+	{ 0x0406, 'i' }, { 0x0407, 'i' }, { 0x0408, 'j' }, { 0x0410, 'a' }, { 0x0412, 'b' },
+	{ 0x0415, 'e' }, { 0x041a, 'k' }, { 0x041c, 'm' }, { 0x041d, 'h' }, { 0x041e, 'o' },
+	{ 0x0420, 'p' }, { 0x0421, 'c' }, { 0x0422, 't' }, { 0x0423, 'y' }, { 0x0425, 'x' },
+	{ 0x0430, 'a' }, { 0x0435, 'e' }, { 0x043e, 'o' }, { 0x0440, 'p' }, { 0x0441, 'c' },
+	{ 0x0443, 'y' }, { 0x0445, 'x' }, { 0x0451, 'e' }, { 0x0455, 's' }, { 0x0456, 'i' },
+	{ 0x0457, 'i' }, { 0x0458, 'j' }, { 0x0461, 'w' }, { 0x0474, 'v' }, { 0x0475, 'v' },
+	{ 0x04ae, 'y' }, { 0x04af, 'y' }, { 0x04ba, 'h' }, { 0x04bb, 'h' }, { 0x04c0, 'l' },
+	{ 0x04cf, 'l' }, { 0x0500, 'd' }, { 0x0501, 'd' }, { 0x051a, 'q' }, { 0x051b, 'q' },
+	{ 0x051c, 'w' }, { 0x051d, 'w' }, { 0x0566, 'q' }, { 0x0570, 'h' }, { 0x0578, 'n' },
+	{ 0x057d, 'u' }, { 0x0581, 'g' }, { 0x0585, 'o' },
+};
+
+/* The Latin letter cp is read as, or 0. */
+static char latin_lookalike(unsigned int cp)
+{
+	size_t lo = 0, hi = sizeof confusables / sizeof confusables[0];
+
+	if (cp >= 0xc0 && cp <= 0x17f)
+		return latin_fold[cp - 0xc0] == '.' ? 0 : latin_fold[cp - 0xc0];
+	if ((cp >= 0xff21 && cp <= 0xff3a) || (cp >= 0xff41 && cp <= 0xff5a))
+		return (char)('a' + (cp & 0x1f) - 1);
+	if (cp >= 0xff10 && cp <= 0xff19)
+		return (char)('0' + cp - 0xff10);
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (confusables[mid].cp == cp)
+			return confusables[mid].latin;
+		if (confusables[mid].cp < cp)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	if (strchr(at + 1, '.') == NULL && strcmp(at + 1, "localhost") != 0)
+	return 0;
+}
+
+char *str_address_skeleton(const char *a)
+{
+	size_t n = strlen(a), o = 0;
+	char *out = malloc(n + 1);
+
+	if (out == NULL)
+		return NULL;
+	for (size_t i = 0; i < n;) {
+		const unsigned char *p = (const unsigned char *)a + i;
+		size_t l = utf8_seq_len(p, n - i);
+		unsigned int cp;
+		char latin;
+
+		if (l <= 1) {
+			out[o++] = (char)tolower(*p);
+			i++;
+			continue;
+		}
+		cp = utf8_cp(p, l);
+		if (cp_is_invisible(cp) || cp_is_combining(cp)) {
+			/* nothing to see */
+		} else if ((latin = latin_lookalike(cp)) != 0) {
+			out[o++] = latin;
+		} else {
+			memcpy(out + o, p, l);
+			o += l;
+		}
+		i += l;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+int str_address_lookalike(const char *a, const char *b)
+{
+	char *sa, *sb;
+	int same;
+
+	if (a == NULL || b == NULL || *a == '\0' || *b == '\0' || strcasecmp(a, b) == 0)
 		return 0;
-	return 1;
+	sa = str_address_skeleton(a);
+	sb = str_address_skeleton(b);
+	/* Without memory to tell, say "alike": the caller refuses, and nothing
+	 * that looks like someone else is let in. */
+	same = sa == NULL || sb == NULL || strcmp(sa, sb) == 0;
+	free(sa);
+	free(sb);
+	return same;
+}
+
+enum { SCRIPT_LATIN = 1, SCRIPT_GREEK = 2, SCRIPT_CYRILLIC = 4, SCRIPT_ARMENIAN = 8 };
+
+/* The script of a letter among those that imitate one another, or 0. */
+static int cp_script(unsigned int cp)
+{
+	if (cp < 0x80)
+		return isalpha((int)cp) ? SCRIPT_LATIN : 0;
+	if ((cp >= 0xc0 && cp <= 0x24f && cp != 0xd7 && cp != 0xf7) || (cp >= 0x250 && cp <= 0x2af) ||
+	    (cp >= 0x1e00 && cp <= 0x1eff) || (cp >= 0x2c60 && cp <= 0x2c7f) ||
+	    (cp >= 0xa720 && cp <= 0xa7ff) || (cp >= 0xff21 && cp <= 0xff3a) ||
+	    (cp >= 0xff41 && cp <= 0xff5a))
+		return SCRIPT_LATIN;
+	if ((cp >= 0x370 && cp <= 0x3ff) || (cp >= 0x1f00 && cp <= 0x1fff))
+		return SCRIPT_GREEK;
+	if ((cp >= 0x400 && cp <= 0x52f) || (cp >= 0x1c80 && cp <= 0x1c8f) ||
+	    (cp >= 0x2de0 && cp <= 0x2dff) || (cp >= 0xa640 && cp <= 0xa69f))
+		return SCRIPT_CYRILLIC;
+	if ((cp >= 0x530 && cp <= 0x58f) || (cp >= 0xfb13 && cp <= 0xfb17))
+		return SCRIPT_ARMENIAN;
+	return 0;
+}
+
+int str_address_mixed_script(const char *a)
+{
+	size_t n = strlen(a);
+	int seen = 0;
+
+	for (size_t i = 0; i <= n;) {
+		const unsigned char *p = (const unsigned char *)a + i;
+		size_t l;
+
+		if (i == n || *p == '.' || *p == '@') {
+			/* More than one bit: two scripts in one part. */
+			if (seen & (seen - 1))
+				return 1;
+			seen = 0;
+			i++;
+			continue;
+		}
+		l = utf8_seq_len(p, n - i);
+		if (l == 0) {
+			i++;
+			continue;
+		}
+		seen |= cp_script(utf8_cp(p, l));
+		i += l;
+	}
+	return 0;
+}
+
+int str_parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (*s == '\0')
+		return -1;
+	for (; *s; s++) {
+		unsigned int d = (unsigned char)*s - '0';
+		if (d > 9 || d > max || v > (max - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
+int str_parse_decimal(const char *s, double *out)
+{
+	double v = 0, scale = 1;
+	int digits = 0, frac = 0;
+
+	for (const char *p = s; *p; p++) {
+		if (*p == '.' && !frac && p != s && p[1] != '\0') {
+			frac = 1;
+			continue;
+		}
+		if (*p < '0' || *p > '9' || ++digits > 15)
+			return -1;
+		if (frac)
+			scale /= 10;
+		v = v * 10 + (*p - '0');
+	}
+	if (digits == 0)
+		return -1;
+	*out = v * scale;
+	return 0;
 }
 
 enum cf_status fd_read_all(int fd, size_t limit, struct buf *out, int *truncated)
@@ -380,15 +721,16 @@ void hex_encode(const unsigned char *in, size_t n, char *out)
 
 int size_parse(const char *s, uint64_t *out)
 {
-	char *end;
-	unsigned long long v;
-	uint64_t mult = 1;
+	char num[32];
+	size_t n = strspn(s, "0123456789");
+	uint64_t v, mult = 1;
+	const char *end = s + n;
 
-	if (!isdigit((unsigned char)*s))
+	if (n == 0 || n >= sizeof num)
 		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
+	memcpy(num, s, n);
+	num[n] = '\0';
+	if (str_parse_u64(num, UINT64_MAX, &v) < 0)
 		return -1;
 	switch (*end) {
 	case '\0': break;
