@@ -263,14 +263,13 @@ int cmd_export(struct ctx *ctx, int argc, char **argv)
 	/* Clinical records in the clear: a new file, private to whoever runs
 	 * this (root stays its owner). */
 	ret = cmd_setup_output(ctx, "export", out, force, &of);
-	if (ret == EX_OK && of.fd >= 0 && dup2(of.fd, STDOUT_FILENO) < 0) {
-		fprintf(stderr, "confidant: cannot write to '%s': %s\n", out, strerror(errno));
-		ret = EX_CANTCREAT;
-	}
+	if (ret == EX_OK && of.fd >= 0 && dup2(of.fd, STDOUT_FILENO) < 0)
+		ret = cmd_fail(ctx, ctx_error(ctx, CF_ERR_EXISTS, "cannot write to '%s': %s", out,
+					      strerror(errno)));
 	if (ret == EX_OK)
 		ret = show_journal(ctx, argv[optind], SHOW_EXPORT, strict);
 	if (of.fd >= 0 && ret == EX_OK && fflush(stdout) != 0) {
-		fprintf(stderr, "confidant: cannot write to '%s': %s\n", out, strerror(errno));
+		cmd_fail(ctx, ctx_error(ctx, CF_ERR_TEMP, "cannot write to '%s': %s", out, strerror(errno)));
 		ret = EX_IOERR;
 	}
 	if (of.fd >= 0 && ret == EX_OK && (s = opfile_finish(ctx, &of)) != CF_OK)

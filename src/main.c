@@ -158,12 +158,9 @@ static void usage_all(FILE *f)
 
 int cmd_helpcmd(struct ctx *ctx, int argc, char **argv)
 {
-	(void)ctx;
 	if (argc > 1) {
-		if (find_command(argv[1]) == NULL) {
-			fprintf(stderr, "confidant: no such command '%s'\n", argv[1]);
-			return EX_USAGE;
-		}
+		if (find_command(argv[1]) == NULL)
+			return cmd_fail(ctx, ctx_error(ctx, CF_ERR_USAGE, "no such command '%s'", argv[1]));
 		return cmd_help(argv[1]);
 	}
 	usage_all(stdout);
@@ -336,10 +333,9 @@ int main(int argc, char **argv)
 		return EX_USAGE;
 	}
 	c = find_command(argv[optind]);
-	if (c == NULL) {
-		fprintf(stderr, "confidant: no such command '%s'; try 'confidant help'\n", argv[optind]);
-		return EX_USAGE;
-	}
+	if (c == NULL)
+		return cmd_fail(&ctx, ctx_error(&ctx, CF_ERR_USAGE, "no such command '%s'; try "
+						"'confidant help'", argv[optind]));
 	argc -= optind;
 	argv += optind;
 	if (wants_help(argc, argv))

@@ -51,7 +51,11 @@ test_expect_success 'usage errors escape the operator'\''s arguments too' '
 	test_expect_code 64 confidant client "$(printf "\033[2J")" 2>err &&
 	no_esc err && grep -qF "unknown subcommand '\''\\x1b[2J'\''" err &&
 	test_expect_code 64 confidant attachment "$(printf "1\0337")" 2>err &&
-	no_esc err && grep -qF "bad attachment ID '\''1\\x1b7'\''" err
+	no_esc err && grep -qF "bad attachment ID '\''1\\x1b7'\''" err &&
+	test_expect_code 64 confidant "$(printf "x\033[1m")" 2>err &&
+	no_esc err && grep -qF "no such command '\''x\\x1b[1m'\''" err &&
+	test_expect_code 64 confidant help "$(printf "x\033[1m")" 2>err &&
+	no_esc err && grep -qF "no such command '\''x\\x1b[1m'\''" err
 '
 
 test_expect_success 'syslog lines escape control characters too' '
