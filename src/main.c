@@ -248,7 +248,6 @@ static int setup_failed(struct ctx *ctx, const struct command *c, enum cf_status
  */
 static void keep_root_to_clean_up(struct opfile *out)
 {
-	struct sigaction ign, old_int, old_quit, old_hup;
 	int status;
 	pid_t pid;
 
@@ -258,11 +257,11 @@ static void keep_root_to_clean_up(struct opfile *out)
 	pid = fork();
 	if (pid <= 0)
 		return;   /* the child goes on; without a fork, so does root */
-	memset(&ign, 0, sizeof ign);
-	ign.sa_handler = SIG_IGN;
-	sigaction(SIGINT, &ign, &old_int);
-	sigaction(SIGQUIT, &ign, &old_quit);
-	sigaction(SIGHUP, &ign, &old_hup);
+	/* The terminal's signals are for the child; the parent outlives it
+	 * to clean up, and never returns from here. */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != EX_OK)

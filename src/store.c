@@ -334,12 +334,13 @@ static void head_write(struct ctx *ctx)
 	if (fd < 0)
 		return;
 	if (flock(fd, LOCK_EX) == 0) {
-		n = pread(fd, old, HEAD_LEN, 0);
+		n = pread(fd, old, sizeof old, 0);   /* one more: a longer file is no record */
 		if (n < 0 || head_parse(old, (size_t)n, &oldrows, oldhash) < 0 ||
 		    oldrows < ctx->audit_head_rows) {
 			snprintf(rec, sizeof rec, "%srows %020lld\nhead %s\n", HEAD_MAGIC,
 				 ctx->audit_head_rows, ctx->audit_head);
-			if (pwrite(fd, rec, HEAD_LEN, 0) == (ssize_t)HEAD_LEN)
+			/* Cut only what is not a record: a file of ours has its length. */
+			if (pwrite(fd, rec, HEAD_LEN, 0) == (ssize_t)HEAD_LEN && n != (ssize_t)HEAD_LEN)
 				(void)!ftruncate(fd, HEAD_LEN);
 		}
 	}
